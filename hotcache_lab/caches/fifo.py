@@ -1,0 +1,38 @@
+"""First in, first out: evict the oldest insertion, whatever its use. Overwriting keeps its place."""
+
+from .base import MISSING, Cache
+
+
+class FIFOCache(Cache):
+    """FIFO over a plain dict, which keeps insertion order."""
+
+    policy = "fifo"
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__(maxsize)
+        self._data: dict = {}
+
+    def _lookup(self, key):
+        return self._data.get(key, MISSING)
+
+    def _contains(self, key):
+        return key in self._data
+
+    def _store(self, key, value):
+        data = self._data
+        if key not in data and len(data) >= self._maxsize:
+            old_key = next(iter(data))
+            self._evicted(old_key, data.pop(old_key))
+        data[key] = value
+
+    def _remove(self, key):
+        return self._data.pop(key)
+
+    def _keys(self):
+        return list(self._data)
+
+    def _clear(self):
+        self._data.clear()
+
+    def __len__(self):
+        return len(self._data)

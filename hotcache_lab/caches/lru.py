@@ -1,0 +1,60 @@
+"""Least recently used: evict the entry whose last access is oldest (what functools.lru_cache does)."""
+
+from collections import OrderedDict
+
+from .base import MISSING, Cache
+
+
+class LRUCache(Cache):
+    """LRU over an OrderedDict: the front is the least recently used entry."""
+
+    policy = "lru"
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__(maxsize)
+        self._data: OrderedDict = OrderedDict()
+
+    def get(self, key, default=None):
+        # Inlined (not via _lookup): this is the hot path of memoize and the benchmarks.
+        data = self._data
+        try:
+            value = data[key]
+        except KeyError:
+            self._misses += 1
+            return default
+        data.move_to_end(key)
+        self._hits += 1
+        return value
+
+    def _lookup(self, key):
+        data = self._data
+        try:
+            value = data[key]
+        except KeyError:
+            return MISSING
+        data.move_to_end(key)
+        return value
+
+    def _contains(self, key):
+        return key in self._data
+
+    def _store(self, key, value):
+        data = self._data
+        if key in data:
+            data.move_to_end(key)
+        data[key] = value
+        if len(data) > self._maxsize:
+            old_key, old_value = data.popitem(last=False)
+            self._evicted(old_key, old_value)
+
+    def _remove(self, key):
+        return self._data.pop(key)
+
+    def _keys(self):
+        return list(self._data)
+
+    def _clear(self):
+        self._data.clear()
+
+    def __len__(self):
+        return len(self._data)

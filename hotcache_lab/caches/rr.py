@@ -1,0 +1,59 @@
+"""Random replacement: evict a uniformly random entry. Seeded, so demos and tests repeat exactly."""
+
+import random
+
+from .base import MISSING, Cache
+
+
+class RRCache(Cache):
+    """Keys live in a list for O(1) random choice; a dict maps each key to its slot."""
+
+    policy = "rr"
+
+    def __init__(self, maxsize: int, seed: int | None = 0) -> None:
+        super().__init__(maxsize)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise TypeError(f"seed must be an int or None, got {seed!r}")
+        self._rng = random.Random(seed)
+        self._data: dict = {}
+        self._slot: dict = {}
+        self._order: list = []
+
+    def _lookup(self, key):
+        return self._data.get(key, MISSING)
+
+    def _contains(self, key):
+        return key in self._data
+
+    def _drop(self, key):
+        i = self._slot.pop(key)
+        last = self._order.pop()
+        if i < len(self._order):  # the dropped key was not the last one: move the last into its slot
+            self._order[i] = last
+            self._slot[last] = i
+        return self._data.pop(key)
+
+    def _store(self, key, value):
+        if key not in self._data:
+            if len(self._data) >= self._maxsize:
+                victim = self._order[self._rng.randrange(len(self._order))]
+                self._evicted(victim, self._drop(victim))
+            self._slot[key] = len(self._order)
+            self._order.append(key)
+        self._data[key] = value
+
+    def _remove(self, key):
+        if key not in self._data:
+            raise KeyError(key)
+        return self._drop(key)
+
+    def _keys(self):
+        return list(self._data)
+
+    def _clear(self):
+        self._data.clear()
+        self._slot.clear()
+        self._order.clear()
+
+    def __len__(self):
+        return len(self._data)

@@ -1,0 +1,89 @@
+"""SIEVE: a FIFO queue with one "visited" bit and a hand that sweeps from old to new.
+
+Zhang, Yang, Yue, Vigfusson and Rashmi, "SIEVE is Simpler than LRU: an Efficient Turn-Key
+Eviction Algorithm for Web Caches", NSDI 2024 (https://www.usenix.org/conference/nsdi24/presentation/zhang-yazhuo).
+A hit only sets a bit (no list moves, unlike LRU). To evict, the hand walks from the oldest
+entry toward the newest: a visited entry has its bit cleared and survives in place; the first
+unvisited one is evicted and the hand stays there. At the newest end the hand wraps to the oldest.
+New entries go in at the newest end.
+"""
+
+from .base import MISSING, Cache
+
+# A node is a list, for speed: [key, value, visited, newer, older]
+_KEY, _VALUE, _VISITED, _NEWER, _OLDER = range(5)
+
+
+class SIEVECache(Cache):
+    policy = "sieve"
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__(maxsize)
+        self._nodes: dict = {}
+        self._newest = None
+        self._oldest = None
+        self._hand = None
+
+    def _lookup(self, key):
+        node = self._nodes.get(key)
+        if node is None:
+            return MISSING
+        node[_VISITED] = True
+        return node[_VALUE]
+
+    def _contains(self, key):
+        return key in self._nodes
+
+    def _unlink(self, node):
+        newer, older = node[_NEWER], node[_OLDER]
+        if newer is None:
+            self._newest = older
+        else:
+            newer[_OLDER] = older
+        if older is None:
+            self._oldest = newer
+        else:
+            older[_NEWER] = newer
+        node[_NEWER] = node[_OLDER] = None
+
+    def _evict_one(self):
+        node = self._hand or self._oldest
+        while node[_VISITED]:
+            node[_VISITED] = False
+            node = node[_NEWER] or self._oldest
+        self._hand = node[_NEWER]
+        self._unlink(node)
+        del self._nodes[node[_KEY]]
+        self._evicted(node[_KEY], node[_VALUE])
+
+    def _store(self, key, value):
+        node = self._nodes.get(key)
+        if node is not None:
+            node[_VALUE] = value
+            return
+        if len(self._nodes) >= self._maxsize:
+            self._evict_one()
+        node = [key, value, False, None, self._newest]
+        if self._newest is not None:
+            self._newest[_NEWER] = node
+        self._newest = node
+        if self._oldest is None:
+            self._oldest = node
+        self._nodes[key] = node
+
+    def _remove(self, key):
+        node = self._nodes.pop(key)
+        if self._hand is node:
+            self._hand = node[_NEWER]
+        self._unlink(node)
+        return node[_VALUE]
+
+    def _keys(self):
+        return list(self._nodes)
+
+    def _clear(self):
+        self._nodes.clear()
+        self._newest = self._oldest = self._hand = None
+
+    def __len__(self):
+        return len(self._nodes)
