@@ -4,11 +4,10 @@ import cachetools
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference_models import MODELS
 
 from hotcache_lab import caches
 from hotcache_lab.caches import MISSING
-
-from reference_models import MODELS
 
 ALL_BOUNDED = [caches.LRUCache, caches.FIFOCache, caches.LFUCache, caches.RRCache,
                caches.SIEVECache, caches.S3FIFOCache]

@@ -28,4 +28,5 @@ def test_environment_yml_lists_the_same_packages_as_pyproject():
         raw = re.split(r"[<>=!~ ]", m.group(1), maxsplit=1)[0]
         listed.add(CONDA_NAMES.get(raw, raw).lower().replace("_", "-"))
     listed -= NOT_PYTHON_PACKAGES
-    assert listed == wanted, f"only in environment.yml: {listed - wanted}; only in pyproject: {wanted - listed}"
+    assert listed == wanted, (
+        f"only in environment.yml: {listed - wanted}; only in pyproject: {wanted - listed}")

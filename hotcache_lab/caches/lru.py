@@ -46,7 +46,9 @@ class LRUCache(Cache):
         data[key] = value
         if len(data) > self._maxsize:
             old_key, old_value = data.popitem(last=False)
-            self._evicted(old_key, old_value)
+            self._evictions += 1
+            for hook in self._evict_hooks:
+                hook(old_key, old_value)
 
     _store = put
 
