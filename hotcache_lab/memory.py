@@ -1,0 +1,286 @@
+"""Measuring memory: what a cached result weighs, what a cache keeps per entry, how memory grows.
+
+Five instruments, from the most exact to what the operating system sees:
+
+    deep_size(obj)                       bytes of obj and everything it holds, each object once
+    with traced() as t: ...              tracemalloc around a block: t.current, t.peak (bytes)
+    measure(fn, *args, **kwargs)         the same around one call: (result, Traced)
+    per_entry_cost(cached_fn, make_args, n)
+                                         bytes a cache keeps per entry (key + result + bookkeeping)
+    traced_series(fn, calls, points)     tracemalloc's current bytes as the calls arrive
+    rss_series(fn, interval)             the process's resident set size while fn runs (memory-profiler)
+
+tracemalloc counts the bytes Python's allocators hand out (https://docs.python.org/3/library/tracemalloc.html);
+RSS counts the pages the process holds, including what the allocator keeps after objects die. Both
+vary a little run to run: show them, and assert on them only with wide margins.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import sys
+import time
+import tracemalloc
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
+from typing import Any
+
+__all__ = [
+    "deep_size", "Traced", "traced", "measure", "EntryCost", "per_entry_cost",
+    "Series", "traced_series", "RssSeries", "rss_series",
+]
+
+# Program objects, not data: a result that refers to a class or a function does not own it.
+_NOT_DATA = (type, ModuleType, FunctionType, BuiltinFunctionType, MethodType)
+
+
+def deep_size(obj: Any) -> int:
+    """Bytes of `obj` and of every object reachable through the containers it knows, each counted once.
+
+    `sys.getsizeof` counts one object's own bytes (for a list: the header and the pointer array, not
+    the items). deep_size adds the items: dict keys and values, list/tuple/set/frozenset/deque items,
+    and instance attributes (`__dict__` and `__slots__`). Shared objects and cycles count once
+    (by identity). Classes, modules and functions are program, not data, and are not counted.
+    Shared singletons (small ints, None, interned strings) are counted once if reachable, so this
+    is an upper bound on what freeing `obj` would give back.
+    """
+    seen: set[int] = set()
+    total = 0
+    stack = [obj]
+    while stack:
+        o = stack.pop()
+        if id(o) in seen:
+            continue
+        seen.add(id(o))
+        if isinstance(o, _NOT_DATA):
+            continue
+        total += sys.getsizeof(o)
+        if isinstance(o, dict):
+            stack.extend(o.keys())
+            stack.extend(o.values())
+        elif isinstance(o, (list, tuple, set, frozenset, deque)):
+            stack.extend(o)
+        else:
+            attrs = getattr(o, "__dict__", None)
+            if isinstance(attrs, dict):
+                stack.append(attrs)
+            for cls in type(o).__mro__:
+                slots = cls.__dict__.get("__slots__", ())
+                for name in (slots,) if isinstance(slots, str) else slots:
+                    if name in ("__dict__", "__weakref__"):
+                        continue
+                    if name.startswith("__") and not name.endswith("__"):  # private: name-mangled
+                        name = f"_{cls.__name__.lstrip('_')}{name}"
+                    try:
+                        stack.append(getattr(o, name))
+                    except AttributeError:  # a slot never assigned
+                        pass
+    return total
+
+
+@dataclass
+class Traced:
+    """What tracemalloc saw during a `traced()` block, in bytes, relative to the block's start.
+
+    current: still allocated at the end of the block (what the block left behind);
+    peak: the highest point during the block. Both are filled in when the block ends.
+    """
+
+    current: int = 0
+    peak: int = 0
+    _start: int = 0
+    _peak_abs: int = 0  # the highest absolute level seen before an inner block reset the peak
+
+    def __repr__(self) -> str:
+        return f"Traced(current={self.current:,} B, peak={self.peak:,} B)"
+
+
+_open_blocks: list[Traced] = []  # traced() blocks now running, outermost first
+
+
+@contextmanager
+def traced(collect: bool = True) -> Iterator[Traced]:
+    """Measure a block with tracemalloc: `with traced() as t: ...` then read t.current and t.peak.
+
+    Starts tracemalloc if it is off (and stops it after); `collect` runs gc.collect() at both ends
+    so that garbage from before the block is not freed inside it and cycles made inside it do not
+    count as kept. Blocks nest correctly. The block resets tracemalloc's peak
+    (tracemalloc.reset_peak), so code outside that reads tracemalloc's peak itself sees it reset.
+    """
+    started_here = not tracemalloc.is_tracing()
+    if collect:
+        gc.collect()
+    if started_here:
+        tracemalloc.start()
+    now, peak_abs = tracemalloc.get_traced_memory()
+    for outer in _open_blocks:  # the reset below would hide their peak so far: keep it
+        outer._peak_abs = max(outer._peak_abs, peak_abs)
+    tracemalloc.reset_peak()
+    block = Traced(_start=now, _peak_abs=now)
+    _open_blocks.append(block)
+    try:
+        yield block
+    finally:
+        if collect:
+            gc.collect()
+        current, peak_abs = tracemalloc.get_traced_memory()
+        _open_blocks.remove(block)
+        block.current = current - block._start
+        block.peak = max(peak_abs, block._peak_abs) - block._start
+        if started_here:
+            tracemalloc.stop()
+
+
+def measure(fn: Callable, *args: Any, **kwargs: Any) -> tuple[Any, Traced]:
+    """Call fn(*args, **kwargs) inside `traced()`: returns (result, Traced). current includes the result."""
+    if not callable(fn):
+        raise TypeError(f"measure needs a callable, got {fn!r}")
+    with traced() as t:
+        result = fn(*args, **kwargs)
+    return result, t
+
+
+def _check_cached(cached_fn: Any) -> None:
+    if not (callable(cached_fn) and callable(getattr(cached_fn, "cache_info", None))
+            and callable(getattr(cached_fn, "cache_clear", None))):
+        raise TypeError(
+            "cached_fn must be a cached function with cache_info() and cache_clear() "
+            f"(functools.lru_cache, functools.cache or hotcache_lab.memoize), got {cached_fn!r}"
+        )
+
+
+def _check_count(name: str, value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be a positive int, got {value!r} ({type(value).__name__})")
+    if value <= 0:
+        raise ValueError(f"{name} must be a positive int, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class EntryCost:
+    """Bytes a cache kept after `calls` calls that added `entries` entries."""
+
+    calls: int
+    entries: int
+    retained: int
+
+    @property
+    def per_entry(self) -> float:
+        """Bytes kept per entry in the cache (nan when no entry was kept, e.g. maxsize=0)."""
+        return self.retained / self.entries if self.entries else math.nan
+
+    @property
+    def per_call(self) -> float:
+        """Bytes kept per call: flat for an unbounded cache fed new keys, falling for a bounded one."""
+        return self.retained / self.calls
+
+
+def per_entry_cost(cached_fn: Callable, make_args: Callable[[int], tuple], n: int, *,
+                   clear: bool = True) -> EntryCost:
+    """Measure what a cache keeps: call cached_fn(*make_args(i)) for i in range(n) under tracemalloc.
+
+    The arguments are built inside the measurement and dropped by the caller, so whatever stays
+    allocated afterwards is what the cache holds: the key (a tuple of the arguments, or the lone
+    int/str argument itself), the arguments, the result, and the cache's own bookkeeping (its dict
+    slot, and for a bounded lru_cache a link object). `clear` empties the cache first (cache_clear()).
+    """
+    _check_cached(cached_fn)
+    if not callable(make_args):
+        raise TypeError(f"make_args must be a callable i -> tuple of arguments, got {make_args!r}")
+    _check_count("n", n)
+    if clear:
+        cached_fn.cache_clear()
+    before = cached_fn.cache_info().currsize
+    with traced() as t:
+        for i in range(n):
+            args = make_args(i)
+            if not isinstance(args, tuple):
+                raise TypeError(
+                    f"make_args must return a tuple of positional arguments, got {args!r} for i={i}"
+                )
+            cached_fn(*args)
+        del args
+    return EntryCost(calls=n, entries=cached_fn.cache_info().currsize - before, retained=t.current)
+
+
+@dataclass(frozen=True)
+class Series:
+    """tracemalloc's current bytes (relative to the start) after calls[:done[i]] had run."""
+
+    done: list[int]
+    current: list[int]
+    peak: int
+
+    @property
+    def final(self) -> int:
+        return self.current[-1]
+
+
+def traced_series(fn: Callable, calls: Sequence[tuple], points: int = 50) -> Series:
+    """Run fn(*args) for each args in `calls` under tracemalloc, sampling memory at `points` checkpoints.
+
+    The first point is before any call (0 calls done, 0 bytes); the last is after every call.
+    """
+    if not callable(fn):
+        raise TypeError(f"traced_series needs a callable, got {fn!r}")
+    if not isinstance(calls, Sequence) or isinstance(calls, (str, bytes)):
+        raise TypeError(f"calls must be a sequence of argument tuples, got {type(calls).__name__}")
+    _check_count("points", points)
+    n = len(calls)
+    marks = sorted({round(n * k / points) for k in range(1, points + 1)})
+    done, current = [0], [0]
+    with traced(collect=True) as t:
+        start = t._start
+        i = 0
+        for mark in marks:
+            while i < mark:
+                args = calls[i]
+                if not isinstance(args, tuple):
+                    raise TypeError(f"calls[{i}] must be a tuple of positional arguments, got {args!r}")
+                fn(*args)
+                i += 1
+            done.append(i)
+            current.append(tracemalloc.get_traced_memory()[0] - start)
+    return Series(done=done, current=current, peak=t.peak)
+
+
+@dataclass(frozen=True)
+class RssSeries:
+    """The process's resident set size (MiB) sampled while a function ran, and what it returned."""
+
+    seconds: list[float]
+    mib: list[float]
+    result: Any
+
+    @property
+    def growth(self) -> float:
+        """MiB from the first sample (before the call) to the highest one."""
+        return max(self.mib) - self.mib[0]
+
+
+def rss_series(fn: Callable, interval: float = 0.01, args: tuple = (), kwargs: dict | None = None
+               ) -> RssSeries:
+    """RSS of this process over time while fn(*args, **kwargs) runs, via memory_profiler.memory_usage.
+
+    memory-profiler (https://pypi.org/project/memory-profiler/) samples from a child process every
+    `interval` seconds. We pass max_iterations=1: without it memory_usage calls a short function
+    again (with a finer interval) when it got fewer than 5 samples, and a cached function called
+    twice turns every miss of the second run into a hit.
+    """
+    from memory_profiler import memory_usage
+
+    if not callable(fn):
+        raise TypeError(f"rss_series needs a callable, got {fn!r}")
+    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval > 0:
+        raise ValueError(f"interval must be a positive number of seconds, got {interval!r}")
+    if not isinstance(args, tuple):
+        raise TypeError(f"args must be a tuple, got {type(args).__name__}")
+    samples, result = memory_usage((fn, args, kwargs or {}), interval=interval, timestamps=True,
+                                   retval=True, max_iterations=1)
+    t0 = samples[0][1] if samples else time.time()
+    return RssSeries(seconds=[t - t0 for _, t in samples], mib=[m for m, _ in samples], result=result)
