@@ -132,3 +132,45 @@ def draw_curves(ax, x: Sequence, curves: dict[str, Sequence], *, xlabel: str, yl
     if title:
         ax.set_title(title)
     ax.legend()
+
+
+BOX_COLOURS = {"empty": "white", "kept": "#eeeeee", "hit": "#9ecae1", "new": "#a1d99b",
+               "next": "#fdd0a2", "evicted": "#fb6a4a"}
+
+
+def draw_boxes(ax, rows: Sequence[dict], *, title: str | None = None) -> None:
+    """Rows of labelled boxes: a small cache's slots, one row per policy, and what just left it.
+
+    Each row is a dict with "label", "boxes" (a list of (text, state, mark): state one of
+    BOX_COLOURS' names, mark a small note printed under the text) and optionally "evicted"
+    (keys drawn in red after the row). `hotcache_lab.stepper.frame` builds such rows.
+    """
+    from matplotlib.patches import Patch, Rectangle
+
+    width = max((len(r["boxes"]) for r in rows), default=0)
+    for i, row in enumerate(rows):
+        y = -i
+        ax.text(-0.15, y, row["label"], ha="right", va="center", fontsize=9)
+        for x, (text, state, mark) in enumerate(row["boxes"]):
+            ax.add_patch(Rectangle((x, y - 0.4), 0.92, 0.8, facecolor=BOX_COLOURS[state],
+                                   edgecolor="black", lw=1.6 if state in ("hit", "new") else 0.6,
+                                   linestyle="--" if state == "next" else "-"))
+            ax.text(x + 0.46, y + (0.08 if mark else 0), text, ha="center", va="center", fontsize=10)
+            if mark:
+                ax.text(x + 0.46, y - 0.24, mark, ha="center", va="center", fontsize=6.5, color="#444444")
+        for j, key in enumerate(row.get("evicted", ())):
+            x = width + 0.4 + j
+            ax.add_patch(Rectangle((x, y - 0.4), 0.92, 0.8, facecolor=BOX_COLOURS["evicted"],
+                                   edgecolor="black", lw=0.6))
+            ax.text(x + 0.46, y, f"{key}", ha="center", va="center", fontsize=10, color="white",
+                    fontweight="bold")
+    ax.set_xlim(-0.2, width + 1.5)
+    ax.set_ylim(-len(rows) + 0.4, 0.6)
+    ax.set_aspect("auto")
+    ax.axis("off")
+    handles = [Patch(facecolor=BOX_COLOURS[s], edgecolor="black", label=lab, lw=0.6)
+               for s, lab in (("hit", "hit"), ("new", "inserted"), ("next", "next victim"),
+                              ("evicted", "just evicted"))]
+    ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=4, fontsize=8)
+    if title:
+        ax.set_title(title)
