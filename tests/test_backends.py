@@ -40,6 +40,12 @@ BACKENDS = ["redis", pytest.param("memcached", marks=needs_memcached)]
 _ns = itertools.count()
 
 
+@pytest.fixture(autouse=True)
+def _no_redis_url(monkeypatch):
+    """`RedisCache()` here means the embedded server, even where CI exports REDIS_URL."""
+    monkeypatch.delenv("REDIS_URL", raising=False)
+
+
 @pytest.fixture(scope="module")
 def redis_server():
     with start_redis() as server:
