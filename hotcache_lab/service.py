@@ -40,6 +40,8 @@ _PARAMS = {
     "clear": (("clear_every",), ("maxsize",)),
 }
 
+MISS, FRESH, STALE = 0, 1, 2  # request outcomes in ServiceResult.log["outcome"]
+
 #: Names of the per-bucket series in `ServiceResult.series`.
 SERIES = ("entries", "peak_entries", "expired_held", "requests", "hits", "misses", "stale_reads", "max_age")
 
@@ -136,6 +138,12 @@ class ServiceResult:
       expired_held  entries held at the end of the bucket whose TTL is already up (ttl only; else 0)
       requests, hits, misses, stale_reads   counts of the bucket's requests
       max_age       oldest value served by a hit in the bucket (seconds since it was fetched; 0 if no hit)
+
+    log (only with record=True), one entry per request:
+      outcome        MISS (0), FRESH hit (1) or STALE hit (2)
+      served_version the version the service answered with (fetched on a miss, cached on a hit)
+      origin_version the origin's current version at that moment
+      age            seconds since the served value was fetched (0 on a miss)
     """
 
     strategy: str
@@ -154,6 +162,7 @@ class ServiceResult:
     max_age: float  # oldest value served, seconds since it was fetched from the origin
     max_stale_for: float  # longest a served value had already been out of date, seconds
     cache_stats: Any = field(repr=False, default=None)  # the real cache's own .stats at the end
+    log: dict[str, np.ndarray] | None = field(repr=False, default=None)  # per request, with record=True
 
     @property
     def requests(self) -> int:
@@ -180,11 +189,17 @@ class ServiceResult:
                           for k, v in self.params.items())
         return f"{self.strategy}({inner})" if inner else self.strategy
 
-    def hit_ratio_series(self) -> np.ndarray:
-        """Hits over requests per bucket (NaN for a bucket without requests)."""
+    def hit_ratio_series(self, window: int = 1) -> np.ndarray:
+        """Hits over requests per bucket, or over the last `window` buckets (NaN where there were none)."""
+        if isinstance(window, bool) or not isinstance(window, int) or window <= 0:
+            raise ValueError(f"window must be a positive int (buckets), got {window!r}")
         req = self.series["requests"]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(req > 0, self.series["hits"] / np.maximum(req, 1), np.nan)
+        hits = self.series["hits"]
+        if window > 1:
+            kernel = np.ones(window, dtype=np.int64)
+            req = np.convolve(req, kernel)[: len(req)]
+            hits = np.convolve(hits, kernel)[: len(hits)]
+        return np.where(req > 0, hits / np.maximum(req, 1), np.nan)
 
     def summary(self) -> dict:
         """Small, deterministic figures for printing: ratios rounded to 3 places."""
@@ -276,6 +291,7 @@ def simulate_service(
     bucket_seconds: float | None = None,
     n_buckets: int = 100,
     seed: int = 0,
+    record: bool = False,
 ) -> ServiceResult:
     """Replay timestamped requests through one cache strategy while the origin's data changes.
 
@@ -286,6 +302,7 @@ def simulate_service(
     (mean seconds between versions of each int key, generated with `seed`); none of them: data never changes.
     Buckets: `bucket_seconds` wide (default: `duration / n_buckets`), covering [0, duration);
     `duration` defaults to just past the last request.
+    record=True also keeps a per-request `log` (outcome, served and origin versions, age): for small runs.
     """
     params = _check_params(strategy, {"maxsize": maxsize, "ttl": ttl, "clear_every": clear_every})
     ts = np.asarray(timestamps, dtype=float)
@@ -354,6 +371,7 @@ def simulate_service(
     get = cache.get
     put = cache.put
     missing = MISSING
+    log_rows: list | None = [] if record else None
 
     def close_bucket(at: float) -> None:
         s_entries[b] = len(cache)
@@ -390,7 +408,10 @@ def simulate_service(
         v = get(k, missing)
         if v is missing:
             misses += 1
-            put(k, (version.get(k, 0), t))
+            current = version.get(k, 0)
+            put(k, (current, t))
+            if log_rows is not None:
+                log_rows.append((MISS, current, current, 0.0))
             n_now = len(cache)
             if n_now > bucket_peak:
                 bucket_peak = n_now
@@ -405,12 +426,15 @@ def simulate_service(
                 b_age = age
                 if age > max_age:
                     max_age = age
-            if cached_version != version.get(k, 0):
+            current = version.get(k, 0)
+            if cached_version != current:
                 stale += 1
                 b_stale += 1
                 stale_for = t - history[k][cached_version]
                 if stale_for > max_stale_for:
                     max_stale_for = stale_for
+            if log_rows is not None:
+                log_rows.append((FRESH if cached_version == current else STALE, cached_version, current, age))
     # the buckets after the last request still exist: the cache keeps holding what it holds
     while b < nb:
         edge = min((b + 1) * bucket_seconds, duration)
@@ -433,8 +457,18 @@ def simulate_service(
                 "hits": s_hits, "misses": s_req - s_hits, "stale_reads": s_stale, "max_age": s_age},
         hits=hits, misses=misses, stale_reads=stale, peak_entries=peak, final_entries=len(cache),
         evictions=st.evictions - expirations, expirations=expirations, clears=clears,
-        max_age=max_age, max_stale_for=max_stale_for, cache_stats=st,
+        max_age=max_age, max_stale_for=max_stale_for, cache_stats=st, log=_log_arrays(log_rows),
     )
+
+
+def _log_arrays(rows: list | None) -> dict[str, np.ndarray] | None:
+    if rows is None:
+        return None
+    cols = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
+    return {
+        "outcome": np.array(cols[0], dtype=np.int8), "served_version": np.array(cols[1], dtype=np.int64),
+        "origin_version": np.array(cols[2], dtype=np.int64), "age": np.array(cols[3], dtype=float),
+    }
 
 
 def compare(timestamps, keys, settings: Iterable[dict], **common) -> list[ServiceResult]:

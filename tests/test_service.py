@@ -241,3 +241,24 @@ def test_fast_enough():
 def test_bytes_per_entry_is_a_plausible_measurement():
     b = sv.bytes_per_entry(5_000)
     assert 50 < b < 2_000
+
+
+def test_record_logs_every_request():
+    r = sv.simulate_service([0.0, 1.0, 2.0, 3.0, 3.5], [0, 0, 0, 0, 1], "ttl", ttl=1.2,
+                            change_times=[1.5, 2.5], change_keys=[0, 0], duration=4.0, record=True)
+    assert r.log["outcome"].tolist() == [sv.MISS, sv.FRESH, sv.MISS, sv.STALE, sv.MISS]
+    assert r.log["served_version"].tolist() == [0, 0, 1, 1, 0]
+    assert r.log["origin_version"].tolist() == [0, 0, 1, 2, 0]
+    assert r.log["age"].tolist() == [0.0, 1.0, 0.0, 1.0, 0.0]
+    assert sv.simulate_service([0.0], [0], "unbounded").log is None
+
+
+def test_windowed_hit_ratio(stream):
+    r = run(stream, "lru", maxsize=50, n_buckets=10)
+    one, three = r.hit_ratio_series(), r.hit_ratio_series(window=3)
+    h, q = r.series["hits"], r.series["requests"]
+    assert one[4] == pytest.approx(h[4] / q[4])
+    assert three[4] == pytest.approx(h[2:5].sum() / q[2:5].sum())
+    assert three[0] == pytest.approx(one[0])
+    with pytest.raises(ValueError, match="window"):
+        r.hit_ratio_series(window=0)
