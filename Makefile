@@ -10,7 +10,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOKS ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
 export PYTHONHASHSEED := 0
 
-.PHONY: lab test lint unit nbval browser notebooks bench clean
+.PHONY: lab test lint unit nbval browser notebooks slides student bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -38,6 +38,28 @@ nbval: $(STAMP)  ## every notebook, run top to bottom, checked cells compared
 notebooks: $(STAMP)  ## re-run notebooks in place and store their outputs (make notebooks NOTEBOOKS=notebooks/04_x.ipynb)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
 	  --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.kernel_name=python3 $(NOTEBOOKS)
+
+SLIDES := build/slides
+NM := node_modules
+slides: $(STAMP)  ## one offline reveal.js deck per notebook in build/slides/ (assets from npm, not a CDN)
+	mkdir -p $(SLIDES)
+	cp tools/slides/package.json tools/slides/package-lock.json $(SLIDES)/
+	cd $(SLIDES) && npm ci --no-audit --no-fund --silent
+	$(BIN)/jupyter nbconvert --to slides --output-dir $(SLIDES) \
+	  --template-file tools/slides/offline.html.j2 \
+	  --SlidesExporter.reveal_url_prefix=$(NM)/reveal.js \
+	  --SlidesExporter.font_awesome_url=$(NM)/font-awesome/css/font-awesome.css \
+	  --HTMLExporter.require_js_url=$(NM)/requirejs/require.js \
+	  --HTMLExporter.jquery_url=$(NM)/jquery/dist/jquery.min.js \
+	  --HTMLExporter.mathjax_url='$(NM)/mathjax/MathJax.js?config=TeX-AMS_CHTML-full,Safe' \
+	  --HTMLExporter.widget_renderer_url=$(NM)/@jupyter-widgets/html-manager/dist/embed-amd.js \
+	  $(NOTEBOOKS)
+	@echo "decks in $(SLIDES)/: open one in a browser, or present live in JupyterLab with RISE"
+
+student: $(STAMP)  ## copies without solutions (cells tagged solution) and without outputs, in student/
+	$(BIN)/jupyter nbconvert --to notebook --output-dir student \
+	  --TagRemovePreprocessor.enabled=True --TagRemovePreprocessor.remove_cell_tags=solution \
+	  --ClearOutputPreprocessor.enabled=True $(NOTEBOOKS)
 
 bench: $(STAMP)  ## where the package stands against functools, cachetools and OrderedDict
 	$(BIN)/python benchmarks/bench_memoize.py
