@@ -337,14 +337,8 @@ def simulate_service(
     is_ttl = strategy == "ttl"
     clear_every_s = params.get("clear_every")
 
-    # per-key times at which each version went out of date (only needed on stale reads)
-    ch_times = ch.times.tolist()
-    ch_keys = ch.keys.tolist()
-    nc = len(ch_times)
-    history: dict = {}
-    for t_c, k_c in zip(ch_times, ch_keys, strict=True):
-        history.setdefault(k_c, []).append(t_c)
-    version: dict = {}
+    # the origin's version of each request's key at its time, and when each version went out of date
+    req_ids, req_version, change_start, change_times_sorted = _origin_versions(ts, keys, keys_list, ch)
 
     s_entries = np.zeros(nb, dtype=np.int64)
     s_peak = np.zeros(nb, dtype=np.int64)
@@ -358,8 +352,6 @@ def simulate_service(
     next_edge = bucket_seconds
     next_clear = clear_every_s if clear_every_s is not None else np.inf
     inf = float("inf")
-    ci = 0
-    next_change = ch_times[0] if nc else inf
     clears = 0
     peak = 0
     bucket_peak = 0
@@ -372,6 +364,13 @@ def simulate_service(
     put = cache.put
     missing = MISSING
     log_rows: list | None = [] if record else None
+    # ttl: when each held entry was stored, kept in step through the cache's own eviction hook, so
+    # expired-but-held entries can be counted without touching the cache (a lookup would count)
+    held: dict = {}
+    ttl_s = params.get("ttl")
+    if is_ttl:
+        held_pop = held.pop
+        cache.on_evict(lambda key, value: held_pop(key))
 
     def close_bucket(at: float) -> None:
         s_entries[b] = len(cache)
@@ -381,10 +380,10 @@ def simulate_service(
         s_stale[b] = b_stale
         s_age[b] = b_age
         if is_ttl:
-            clock.now = at
-            s_expired[b] = sum(1 for k in list(cache) if k not in cache)
+            stored = np.fromiter(held.values(), dtype=float, count=len(held))
+            s_expired[b] = np.count_nonzero(stored + ttl_s <= at)
 
-    for t, k in zip(ts.tolist(), keys_list, strict=True):
+    for t, k, current, kid in zip(ts.tolist(), keys_list, req_version, req_ids, strict=True):
         # time-driven events due before this request, in time order: bucket ends, then clears
         while t >= next_edge or t >= next_clear:
             if next_edge <= next_clear:
@@ -398,18 +397,14 @@ def simulate_service(
                 cache.clear()
                 clears += 1
                 next_clear = (clears + 1) * clear_every_s
-        while next_change <= t:
-            k_c = ch_keys[ci]
-            version[k_c] = version.get(k_c, 0) + 1
-            ci += 1
-            next_change = ch_times[ci] if ci < nc else inf
         clock.now = t
         b_req += 1
         v = get(k, missing)
         if v is missing:
             misses += 1
-            current = version.get(k, 0)
             put(k, (current, t))
+            if is_ttl:
+                held[k] = t
             if log_rows is not None:
                 log_rows.append((MISS, current, current, 0.0))
             n_now = len(cache)
@@ -426,11 +421,10 @@ def simulate_service(
                 b_age = age
                 if age > max_age:
                     max_age = age
-            current = version.get(k, 0)
             if cached_version != current:
                 stale += 1
                 b_stale += 1
-                stale_for = t - history[k][cached_version]
+                stale_for = t - change_times_sorted[change_start[kid] + cached_version]
                 if stale_for > max_stale_for:
                     max_stale_for = stale_for
             if log_rows is not None:
@@ -469,6 +463,52 @@ def _log_arrays(rows: list | None) -> dict[str, np.ndarray] | None:
         "outcome": np.array(cols[0], dtype=np.int8), "served_version": np.array(cols[1], dtype=np.int64),
         "origin_version": np.array(cols[2], dtype=np.int64), "age": np.array(cols[3], dtype=float),
     }
+
+
+def _origin_versions(ts: np.ndarray, keys, keys_list: list, ch: Changes) -> tuple[list, list, list, list]:
+    """Vectorized bookkeeping of the origin's versions, so the replay loop only touches the cache.
+
+    Returns, per request, a dense key id and the key's version at that moment (changes at the same
+    instant count as before the request); and, per dense id, where its sorted change times start, so
+    that version v of key id d went out of date at change_times_sorted[change_start[d] + v].
+    Changes to keys that are never requested cannot be observed and are skipped.
+    """
+    n = len(ts)
+    arr = keys if isinstance(keys, np.ndarray) else None
+    numeric = arr is not None and arr.dtype.kind in "iu" and (len(ch) == 0 or ch.keys.dtype.kind in "iu")
+    if numeric:
+        uniq, req_ids = np.unique(arr, return_inverse=True)
+        req_ids = req_ids.reshape(-1)
+        pos = np.minimum(np.searchsorted(uniq, ch.keys), max(len(uniq) - 1, 0))
+        seen = (uniq[pos] == ch.keys) if len(uniq) else np.zeros(len(ch), dtype=bool)
+        c_ids, c_times = pos[seen], ch.times[seen]
+    else:
+        ids: dict = {}
+        req_ids = np.fromiter((ids.setdefault(k, len(ids)) for k in keys_list), dtype=np.int64, count=n)
+        c_keys = ch.keys.tolist()
+        seen = np.fromiter((k in ids for k in c_keys), dtype=bool, count=len(c_keys))
+        c_ids = np.fromiter((ids[k] for k, ok in zip(c_keys, seen, strict=True) if ok), dtype=np.int64)
+        c_times = ch.times[seen]
+    nc = len(c_ids)
+    n_ids = int(req_ids.max()) + 1 if n else 0
+    # one sorted pass over changes and requests: by key id, then time, changes before requests on ties
+    all_ids = np.concatenate([c_ids, req_ids])
+    all_times = np.concatenate([c_times, ts])
+    kind = np.concatenate([np.zeros(nc, dtype=np.int8), np.ones(n, dtype=np.int8)])
+    order = np.lexsort((kind, all_times, all_ids))
+    is_change = kind[order] == 0
+    changes_so_far = np.cumsum(is_change)
+    sorted_ids = all_ids[order]
+    boundary = np.r_[True, sorted_ids[1:] != sorted_ids[:-1]] if len(order) else np.zeros(0, bool)
+    starts = np.flatnonzero(boundary)
+    before_group = changes_so_far[starts] - is_change[starts]
+    group_len = np.diff(np.r_[starts, len(order)])
+    version_sorted = changes_so_far - np.repeat(before_group, group_len)
+    req_version = np.empty(n, dtype=np.int64)
+    req_version[order[~is_change] - nc] = version_sorted[~is_change]
+    c_order = np.lexsort((c_times, c_ids))
+    change_start = np.searchsorted(c_ids[c_order], np.arange(n_ids))
+    return req_ids.tolist(), req_version.tolist(), change_start.tolist(), c_times[c_order].tolist()
 
 
 def compare(timestamps, keys, settings: Iterable[dict], **common) -> list[ServiceResult]:

@@ -262,3 +262,78 @@ def test_windowed_hit_ratio(stream):
     assert three[0] == pytest.approx(one[0])
     with pytest.raises(ValueError, match="window"):
         r.hit_ratio_series(window=0)
+
+
+def test_string_keys_and_changes_to_unrequested_keys():
+    """Any hashable keys work; changes to keys nobody asks for are irrelevant, not an error."""
+    ts = [0.0, 1.0, 2.0, 3.0]
+    r = sv.simulate_service(ts, ["a", "b", "a", "b"], "unbounded", change_times=[0.5, 1.5, 2.5],
+                            change_keys=["zzz", "a", "b"], duration=4.0)
+    assert (r.hits, r.stale_reads) == (2, 2)
+    n = sv.simulate_service(ts, np.array([5, 6, 5, 6]), "unbounded", change_times=[0.5, 1.5, 2.5],
+                            change_keys=[99, 5, 6], duration=4.0)
+    assert (n.hits, n.stale_reads) == (2, 2)
+
+
+def test_expired_held_matches_a_scan_of_the_real_cache(stream):
+    """The cheap count of expired-but-held entries agrees with asking the TTLCache itself."""
+    ts, keys, changes = stream
+    cut = ts < 100.0
+    r = sv.simulate_service(ts[cut], keys[cut], "ttl", ttl=8.0, changes=changes, duration=100.0,
+                            n_buckets=1)
+    clock = sv.SimClock()
+    cache = caches.TTLCache(None, 8.0, timer=clock)
+    for t, k in zip(ts[cut].tolist(), keys[cut].tolist(), strict=True):
+        clock.now = t
+        if cache.get(k) is None:
+            cache.put(k, t)
+    clock.now = 100.0
+    assert len(cache) == r.final_entries
+    assert r.series["expired_held"][0] == sum(1 for k in list(cache) if k not in cache) > 0
+
+
+def _reference(ts, keys, ch_times, ch_keys, make_cache, clock, clear_every=None):
+    """Plain, slow model: versions by counting changes, a real cache, clears when due."""
+    hits = stale = 0
+    next_clear = clear_every if clear_every else float("inf")
+    cache = make_cache()
+    for t, k in zip(ts, keys, strict=True):
+        while t >= next_clear:
+            cache.clear()
+            next_clear += clear_every
+        clock.now = t
+        current = sum(1 for tc, kc in zip(ch_times, ch_keys, strict=True) if kc == k and tc <= t)
+        v = cache.get(k)
+        if v is None:
+            cache.put(k, current)
+        else:
+            hits += 1
+            stale += v != current
+    return hits, stale
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_against_a_plain_reference_model(seed):
+    rng = np.random.default_rng(seed)
+    n, n_keys, duration = 400, 12, 50.0
+    ts = np.sort(rng.uniform(0, duration, n))
+    ts[10:14] = ts[10]  # simultaneous requests
+    keys = rng.integers(0, n_keys, n)
+    ch_times = np.sort(rng.uniform(0, duration, 60))
+    ch_times[5] = ts[10]  # a change at the very instant of a request counts as before it
+    ch_times.sort()
+    ch_keys = rng.integers(0, n_keys + 3, 60)
+    clock = sv.SimClock()
+    cases = [
+        ("unbounded", {}, caches.UnboundedCache, None),
+        ("lru", {"maxsize": 4}, lambda: caches.LRUCache(4), None),
+        ("ttl", {"ttl": 3.0}, lambda: caches.TTLCache(None, 3.0, timer=clock), None),
+        ("ttl", {"ttl": 3.0, "maxsize": 4}, lambda: caches.TTLCache(4, 3.0, timer=clock), None),
+        ("clear", {"clear_every": 7.0}, caches.UnboundedCache, 7.0),
+    ]
+    for strategy, kw, make, every in cases:
+        r = sv.simulate_service(ts, keys, strategy, change_times=ch_times, change_keys=ch_keys,
+                                duration=duration, **kw)
+        expected = _reference(ts.tolist(), keys.tolist(), ch_times.tolist(), ch_keys.tolist(),
+                              make, clock, every)
+        assert (r.hits, r.stale_reads) == expected, (strategy, kw)
