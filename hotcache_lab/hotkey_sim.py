@@ -1,0 +1,329 @@
+"""A hot key under steady load, across several expiries: a deterministic discrete-event simulation.
+
+Requests for one key arrive at `rate` per second (evenly spaced, optionally jittered with a seed).
+A computation of the value takes exactly `recompute` seconds. The cache starts warm (the value was
+stored at t = 0), so the first expiry is at t = ttl: the stampede studied here is the one at
+expiry, not a cold start. Each request goes through `hotcache_lab.refresh.RefreshCore`, the same
+decision code as `ttl_memoize`, and then:
+
+- HIT / STALE: answered at once;
+- COMPUTE / REFRESH: computes, answered `recompute` seconds later (the backend sees one more load);
+- WAIT: waits for the computation already running (single-flight), answered when it finishes;
+- BACKGROUND: answered at once with the stale value, a computation runs in the background.
+
+Time is kept in integer microseconds, so arrivals that coincide with a computation's end are
+ordered exactly (a value stored at t is visible to a request arriving at t) and the counts in the
+tests can be derived by hand. Results are reported in seconds.
+
+    run = simulate_hot_key("expire", single_flight=False, rate=100, recompute=0.2, ttl=10, periods=3)
+    run.per_episode       # computations in each refresh episode: [20, 20, 20]
+    run.summary()         # small rounded dict for checked notebook cells
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .refresh import BACKGROUND, COMPUTE, HIT, REFRESH, STALE, WAIT, RefreshCore, check_strategy
+
+US = 1_000_000  # microseconds per second
+KEY = "hot"
+
+# The configurations the lesson compares: label -> (strategy, options).
+CONFIGS = {
+    "expire": ("expire", {"single_flight": False}),
+    "expire+single-flight": ("expire", {"single_flight": True}),
+    "stale-while-revalidate": ("stale-while-revalidate", {"background": True}),
+    "xfetch": ("xfetch", {"single_flight": False}),
+}
+
+
+def _positive(name: str, value, *, integer: bool = False) -> None:
+    kinds = (int,) if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kinds):
+        raise TypeError(f"{name} must be a{' positive int' if integer else ' number'}, got {value!r}")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} must be positive, got {value!r}")
+
+
+def to_us(seconds: float) -> int:
+    """Seconds to integer microseconds (rounded to the nearest)."""
+    return int(round(seconds * US))
+
+
+def arrival_times(rate: float, duration: float, *, jitter: float = 0.0, seed: int = 0) -> list[int]:
+    """Request times in microseconds: i / rate for every i with i / rate < duration, each moved later by
+    `jitter * U / rate` (U uniform in [0, 1), seeded), so jitter < 1 keeps them in order."""
+    _positive("rate", rate)
+    _positive("duration", duration)
+    if isinstance(jitter, bool) or not isinstance(jitter, (int, float)) or not 0 <= jitter < 1:
+        raise ValueError(f"jitter must be a number in [0, 1), got {jitter!r}")
+    n = math.ceil(duration * rate)
+    rng = random.Random(2 * seed + 1)
+    times = []
+    for i in range(n):
+        t = (i + (jitter * rng.random() if jitter else 0.0)) / rate
+        if t < duration:
+            times.append(to_us(t))
+    return times
+
+
+def episodes(intervals: Sequence[tuple[float, float]]) -> list[list[tuple[float, float]]]:
+    """Group computations [start, end) into refresh episodes: chains of overlapping intervals."""
+    groups: list[list[tuple[float, float]]] = []
+    end = -math.inf
+    for start, stop in sorted(intervals):
+        if start >= end:  # half-open: one that starts as the last one ends is a new episode
+            groups.append([])
+            end = stop
+        else:
+            end = max(end, stop)
+        groups[-1].append((start, stop))
+    return groups
+
+
+def concurrency(intervals: Sequence[tuple[float, float]]) -> tuple[list[float], list[int]]:
+    """The exact step curve of computations running at once: level[k] holds from times[k] to times[k+1].
+
+    Intervals are half-open [start, end): one ending at t and another starting at t never overlap.
+    """
+    changes = sorted([(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals])  # ends first at ties
+    times, levels, level = [], [], 0
+    for t, step in changes:
+        level += step
+        if times and times[-1] == t:
+            levels[-1] = level
+        else:
+            times.append(t)
+            levels.append(level)
+    return times, levels
+
+
+def bucket_peaks(intervals: Sequence[tuple[float, float]], duration: float, bucket: float) -> list[int]:
+    """The most computations running at once within each bucket [k * bucket, (k + 1) * bucket)."""
+    _positive("bucket", bucket)
+    n = max(1, math.ceil(duration / bucket))
+    peaks = [0] * n
+    times, levels = concurrency(intervals)
+    for k, level in enumerate(levels):
+        if level <= 0:
+            continue
+        start = times[k]
+        stop = times[k + 1] if k + 1 < len(times) else start
+        first = int(start // bucket)
+        last = max(first, math.ceil(stop / bucket) - 1)
+        for b in range(max(0, first), min(n - 1, last) + 1):
+            peaks[b] = max(peaks[b], level)
+    return peaks
+
+
+@dataclass
+class HotKeyRun:
+    """What one strategy did to the backend and to the requests (times in seconds)."""
+
+    label: str
+    strategy: str
+    params: dict
+    requests: int
+    computations: int  # not counting the warm value stored at t = 0
+    per_episode: list[int]  # computations in each refresh episode (overlapping computations)
+    intervals: list[tuple[float, float]]  # each computation's (start, end)
+    early: int  # computations started before the value they replaced had expired
+    early_flags: list[bool] = field(repr=False)  # for each interval: was it started early?
+    waits: int  # requests that waited for another request's computation
+    delayed: int  # requests not answered at once (they computed or waited)
+    longest_wait: float  # the slowest answer a request got
+    stale_served: int
+    max_staleness: float  # the most a served value was past its expiry
+    duration: float
+    bucket: float
+    load: list[int] = field(repr=False)  # peak computations at once in each bucket
+
+    @property
+    def expiries(self) -> int:
+        return len(self.per_episode)
+
+    @property
+    def per_expiry(self) -> float:
+        """Average computations per refresh episode (0 if nothing was recomputed)."""
+        return self.computations / len(self.per_episode) if self.per_episode else 0.0
+
+    @property
+    def early_episodes(self) -> int:
+        """Refresh episodes whose first computation started before the value expired."""
+        flag = dict(zip(self.intervals, self.early_flags, strict=True))
+        return sum(flag[group[0]] for group in episodes(self.intervals))
+
+    @property
+    def peak_load(self) -> int:
+        return max(self.load, default=0)
+
+    def load_curve(self) -> tuple[list[float], list[int]]:
+        """The exact step curve of concurrent computations, from 0 to the end of the run."""
+        times, levels = concurrency(self.intervals)
+        return [0.0, *times, self.duration], [0, *levels, 0]
+
+    def summary(self) -> dict:
+        """Small, rounded, deterministic figures for a checked cell."""
+        return {
+            "recomputations": self.computations,
+            "episodes": self.expiries,
+            "per_expiry": round(self.per_expiry, 2),
+            "peak_backend_load": self.peak_load,
+            "early": self.early,
+            "early_episodes": self.early_episodes,
+            "waited": self.waits,
+            "longest_wait_s": round(self.longest_wait, 3),
+            "stale_served": self.stale_served,
+            "max_staleness_s": round(self.max_staleness, 3),
+        }
+
+
+def simulate_hot_key(strategy: str = "expire", *, rate: float = 100.0, recompute: float = 0.2,
+                     ttl: float = 10.0, periods: int = 3, duration: float | None = None, beta: float = 1.0,
+                     grace: float | None = None, single_flight: bool = True, background: bool = False,
+                     jitter: float = 0.0, seed: int = 0, bucket: float | None = None,
+                     label: str | None = None) -> HotKeyRun:
+    """Replay a hot key's requests through one refresh strategy (see the module docstring).
+
+    `duration` defaults to `periods * ttl + ttl / 2`: `periods` expiries, give or take what the
+    strategy does to the refresh times. For stale-while-revalidate `grace` defaults to `ttl / 2`.
+    `bucket` (default duration / 400) is the width of the load-over-time buckets.
+    """
+    _positive("recompute", recompute)
+    _positive("ttl", ttl)
+    _positive("periods", periods, integer=True)
+    if strategy == "stale-while-revalidate" and grace is None:
+        grace = ttl / 2
+    check_strategy(strategy, grace, beta)  # in seconds, before anything is converted to microseconds
+    duration = periods * ttl + ttl / 2 if duration is None else duration
+    _positive("duration", duration)
+    bucket = duration / 400 if bucket is None else bucket
+    _positive("bucket", bucket)
+    r_us = to_us(recompute)
+    if r_us < 1:
+        raise ValueError(f"recompute must be at least a microsecond, got {recompute!r}")
+    core = RefreshCore(to_us(ttl), strategy, grace=None if grace is None else to_us(grace), beta=beta,
+                       rng=random.Random(2 * seed), single_flight=single_flight, background=background)
+    core.prime(KEY, 0, stored=0, delta=r_us)
+    arrivals = arrival_times(rate, duration, jitter=jitter, seed=seed)
+
+    pending: list[tuple[int, int, object]] = []  # (finish time, sequence, flight): a heap
+    finish_at: dict[object, int] = {}
+    intervals: list[tuple[int, int]] = []
+    early_flags: list[bool] = []
+    early = waits = delayed = version = 0
+    longest = 0
+
+    def start(now, flight):
+        nonlocal early
+        entry = core.entries.get(KEY)
+        is_early = entry is not None and now < entry.expiry
+        early += is_early
+        early_flags.append(is_early)
+        finish_at[flight] = now + r_us
+        heapq.heappush(pending, (now + r_us, len(intervals), flight))
+        intervals.append((now, now + r_us))
+
+    def finish_until(now):
+        nonlocal version
+        while pending and pending[0][0] <= now:  # computations end before a request at the same time
+            t, _, flight = heapq.heappop(pending)
+            version += 1
+            core.finish(KEY, flight, version, t)
+
+    for now in arrivals:
+        finish_until(now)
+        verdict = core.decide(KEY, now)
+        action = verdict.action
+        if action is HIT or action is STALE:
+            continue
+        if action is BACKGROUND:
+            start(now, verdict.flight)
+        elif action is REFRESH or action is COMPUTE:
+            start(now, verdict.flight)
+            delayed += 1
+            longest = max(longest, r_us)
+        elif action is WAIT:
+            waits += 1
+            delayed += 1
+            longest = max(longest, finish_at[verdict.flight] - now)
+        else:  # pragma: no cover - RefreshCore has no other answer
+            raise AssertionError(action)
+    finish_until(math.inf)
+
+    seconds = [(s / US, e / US) for s, e in intervals]
+    stats = core.stats
+    return HotKeyRun(
+        label=label or strategy, strategy=strategy,
+        params={"rate": rate, "recompute": recompute, "ttl": ttl, "periods": periods, "beta": beta,
+                "grace": grace, "single_flight": single_flight, "background": background, "jitter": jitter,
+                "seed": seed},
+        requests=len(arrivals), computations=len(intervals),
+        per_episode=[len(g) for g in episodes(intervals)], intervals=seconds, early=early,
+        early_flags=early_flags, waits=waits, delayed=delayed, longest_wait=longest / US,
+        stale_served=stats.stale_served, max_staleness=stats.max_staleness / US, duration=duration,
+        bucket=bucket, load=bucket_peaks(seconds, duration, bucket),
+    )
+
+
+def compare(configs: dict | None = None, **params) -> dict[str, HotKeyRun]:
+    """Run the same traffic through several configurations (default: CONFIGS) -> {label: HotKeyRun}.
+
+    `params` go to every run (rate, recompute, ttl, periods, beta, grace, jitter, seed, ...); a
+    configuration's own options win over them.
+    """
+    configs = CONFIGS if configs is None else configs
+    runs = {}
+    for label, (strategy, options) in configs.items():
+        kwargs = {**params, **options}
+        if strategy != "xfetch":
+            kwargs.pop("beta", None)
+        if strategy != "stale-while-revalidate":
+            kwargs.pop("grace", None)
+            kwargs.pop("background", None)
+        runs[label] = simulate_hot_key(strategy, label=label, **kwargs)
+    return runs
+
+
+def summary_table(runs: dict[str, HotKeyRun], fields: Sequence[str] = ("per_expiry", "peak_backend_load",
+                                                                      "waited", "longest_wait_s",
+                                                                      "max_staleness_s")) -> str:
+    """A fixed-width text table of chosen summary fields, one row per run."""
+    width = max(len(label) for label in runs) if runs else 5
+    lines = [" ".join([f"{'strategy':<{width}}", *(f"{f:>17}" for f in fields)])]
+    for label, run in runs.items():
+        s = run.summary()
+        lines.append(" ".join([f"{label:<{width}}", *(f"{s[f]!s:>17}" for f in fields)]))
+    return "\n".join(lines)
+
+
+STYLE = {
+    "expire": {"color": "#d62728", "lw": 1.6},
+    "expire+single-flight": {"color": "#1f77b4", "lw": 1.6},
+    "stale-while-revalidate": {"color": "#2ca02c", "lw": 1.6},
+    "xfetch": {"color": "#9467bd", "lw": 1.6},
+}
+
+
+def draw_backend_load(ax, rate: float = 100.0, recompute: float = 0.2, ttl: float = 10.0, beta: float = 1.0,
+                      periods: int = 3, seed: int = 0) -> dict:
+    """For a live plot: the backend's load (computations at once) over time, one line per strategy.
+
+    Takes a matplotlib Axes but imports no plotting library; returns {label: summary dict}.
+    """
+    runs = compare(rate=rate, recompute=recompute, ttl=ttl, beta=beta, periods=periods, seed=seed)
+    for label, run in runs.items():
+        times, levels = run.load_curve()
+        ax.step(times, levels, where="post", **STYLE.get(label, {}),
+                label=f"{label}: {run.per_expiry:.1f}/expiry, peak {run.peak_load}")
+    ax.set_yscale("symlog", linthresh=2)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("recomputations at once")
+    ax.set_title(f"a hot key at {rate:g} req/s, recompute {recompute:g} s, TTL {ttl:g} s, beta {beta:g}")
+    ax.legend(loc="upper left", fontsize=8)
+    return {label: run.summary() for label, run in runs.items()}
