@@ -174,3 +174,40 @@ def draw_boxes(ax, rows: Sequence[dict], *, title: str | None = None) -> None:
     ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=4, fontsize=8)
     if title:
         ax.set_title(title)
+
+
+def draw_flowchart(ax, nodes: dict, edges: Sequence, *, title: str | None = None, note: str | None = None,
+                   fontsize: int = 8) -> None:
+    """A decision flow chart: boxes at axes positions joined by labelled arrows.
+
+    `nodes` maps an id to (x, y, text, kind) with x, y in [0, 1] and kind "question" (blue box)
+    or "answer" (green box); `edges` is a sequence of (from id, to id, label). `note` is printed
+    under the chart.
+    """
+    styles = {"question": dict(boxstyle="round,pad=0.4", fc="#dbe9f6", ec="#1f77b4"),
+              "answer": dict(boxstyle="round,pad=0.4", fc="#e5f5e0", ec="#2ca02c")}
+    boxes = {}
+    for name, (x, y, text, kind) in nodes.items():
+        if kind not in styles:
+            raise ValueError(f"node {name!r}: kind must be 'question' or 'answer', got {kind!r}")
+        boxes[name] = ax.text(x, y, text, ha="center", va="center", fontsize=fontsize, bbox=styles[kind],
+                              zorder=3)
+    for src, dst, label in edges:
+        if src not in nodes or dst not in nodes:
+            raise KeyError(f"edge {src!r} -> {dst!r} names a node that is not in nodes")
+        (x0, y0), (x1, y1) = nodes[src][:2], nodes[dst][:2]
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), zorder=4,
+                    arrowprops=dict(arrowstyle="-|>", color="0.3", lw=1.0, mutation_scale=12,
+                                    patchA=boxes[src].get_bbox_patch(), patchB=boxes[dst].get_bbox_patch(),
+                                    shrinkA=1, shrinkB=1))
+        if label:
+            ax.text(0.5 * (x0 + x1), 0.5 * (y0 + y1), label, fontsize=fontsize, ha="center", va="center",
+                    color="0.15", style="italic", zorder=5,
+                    bbox=dict(boxstyle="round,pad=0.1", fc="white", ec="none"))
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    if note:
+        ax.text(0.5, 0.0, note, ha="center", va="bottom", fontsize=fontsize, wrap=True, color="0.2")
