@@ -369,9 +369,17 @@ def draw_score(ax, policy: str = "lru", maxsize: int = 1_000, lock: str | None =
 
     Each bar is a figure divided by its limit, so 1.0 is the line to stay under. `ax` is a matplotlib
     Axes (this module does not import matplotlib); `ttl=0` from a slider means "no TTL".
+    A choice the service cannot run (say policy "sieve" on Redis) is shown as its error message on
+    the axes, and returned as {"error": message}, so a widget shows why instead of a traceback.
     """
-    result = score(Choice(policy=policy, maxsize=int(maxsize), lock=lock, ttl=ttl or None, backend=backend),
-                   scenario)
+    try:
+        result = score(Choice(policy=policy, maxsize=int(maxsize), lock=lock, ttl=ttl or None,
+                              backend=backend), scenario)
+    except (ValueError, TypeError) as exc:
+        ax.text(0.5, 0.5, f"not a valid choice:\n{exc}", ha="center", va="center", wrap=True,
+                transform=ax.transAxes, color="#d62728")
+        ax.set_axis_off()
+        return {"error": str(exc)}
     sc = scenario
     staleness = result.staleness_s / sc.staleness_s
     bars = {
@@ -396,8 +404,9 @@ def draw_score(ax, policy: str = "lru", maxsize: int = 1_000, lock: str | None =
     ax.set_xlim(0, max(2.0, min(3.2, max(values) * 1.1)))
     ax.set_xlabel("figure / limit (stay left of the dashed line)")
     verdict = "PASSES" if result.passed else f"fails {sum(not ok for ok in result.requirements.values())}"
-    ax.set_title(f"hit ratio {result.hit_ratio:.3f}, duplicates {result.duplicates}, "
-                 f"unsafe: {not result.requirements['thread-safe']} -> {verdict}")
+    safety = "" if result.requirements["thread-safe"] else ", NOT thread-safe"
+    ax.set_title(f"hit ratio {result.hit_ratio:.3f}, p50 {result.p50_ms:.3g} ms, "
+                 f"duplicates {result.duplicates}{safety} -> {verdict}")
     return {**result.summary(), "failures": list(result.failures)}
 
 

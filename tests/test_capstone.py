@@ -238,3 +238,12 @@ def test_redis_lru_replay_on_the_real_server(redis_server):
     with pytest.raises(ValueError, match="samples"):
         capstone.redis_lru_replay(client, trace, 400, samples=0)
     client.close()
+
+
+def test_draw_score_shows_an_invalid_choice_instead_of_raising():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    out = capstone.draw_score(ax, policy="sieve", backend="redis")
+    plt.close(fig)
+    assert "policy" in out["error"]
