@@ -21,7 +21,9 @@ Time is simulated (`SimClock`): nothing sleeps, a 10-minute service runs in a fr
 
 from __future__ import annotations
 
+import hashlib
 import tracemalloc
+from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -338,7 +340,7 @@ def simulate_service(
     clear_every_s = params.get("clear_every")
 
     # the origin's version of each request's key at its time, and when each version went out of date
-    req_ids, req_version, change_start, change_times_sorted = _origin_versions(ts, keys, keys_list, ch)
+    req_ids, req_version, change_start, change_times_sorted = _cached_origin_versions(ts, keys, keys_list, ch)
 
     s_entries = np.zeros(nb, dtype=np.int64)
     s_peak = np.zeros(nb, dtype=np.int64)
@@ -463,6 +465,34 @@ def _log_arrays(rows: list | None) -> dict[str, np.ndarray] | None:
         "outcome": np.array(cols[0], dtype=np.int8), "served_version": np.array(cols[1], dtype=np.int64),
         "origin_version": np.array(cols[2], dtype=np.int64), "age": np.array(cols[3], dtype=float),
     }
+
+
+_ORIGIN_CACHE: OrderedDict = OrderedDict()  # digest of (requests, changes) -> _origin_versions(...)
+_ORIGIN_CACHE_SIZE = 4
+
+
+def _cached_origin_versions(ts: np.ndarray, keys, keys_list: list, ch: Changes) -> tuple:
+    """`_origin_versions`, remembered for the last few streams: sweeps replay one stream many times.
+
+    Keyed by a digest of the arrays' contents (not their identity), so a modified array is recomputed.
+    Only numeric key arrays are remembered; other keys are recomputed every time.
+    """
+    if not (isinstance(keys, np.ndarray) and keys.dtype.kind in "iu" and ch.keys.dtype.kind in "iuf"):
+        return _origin_versions(ts, keys, keys_list, ch)
+    h = hashlib.blake2b(digest_size=16)
+    for a in (ts, keys, ch.times, ch.keys):
+        a = np.ascontiguousarray(a)
+        h.update(str((a.dtype.str, a.shape)).encode())
+        h.update(a.tobytes())
+    digest = h.digest()
+    hit = _ORIGIN_CACHE.get(digest)
+    if hit is None:
+        hit = _ORIGIN_CACHE[digest] = _origin_versions(ts, keys, keys_list, ch)
+        while len(_ORIGIN_CACHE) > _ORIGIN_CACHE_SIZE:
+            _ORIGIN_CACHE.popitem(last=False)
+    else:
+        _ORIGIN_CACHE.move_to_end(digest)
+    return hit
 
 
 def _origin_versions(ts: np.ndarray, keys, keys_list: list, ch: Changes) -> tuple[list, list, list, list]:

@@ -337,3 +337,16 @@ def test_against_a_plain_reference_model(seed):
         expected = _reference(ts.tolist(), keys.tolist(), ch_times.tolist(), ch_keys.tolist(),
                               make, clock, every)
         assert (r.hits, r.stale_reads) == expected, (strategy, kw)
+
+
+def test_remembered_versions_follow_the_arrays_contents():
+    """Replays of one stream reuse the version bookkeeping; changing an array in place is noticed."""
+    ts = np.array([0.0, 1.0, 2.0, 3.0])
+    keys = np.array([0, 0, 1, 1])
+    changes = sv.Changes(np.array([0.5, 2.5]), np.array([0, 1]))
+    first = sv.simulate_service(ts, keys, "unbounded", changes=changes, duration=4.0)
+    again = sv.simulate_service(ts, keys, "unbounded", changes=changes, duration=4.0)
+    assert (first.hits, first.stale_reads) == (again.hits, again.stale_reads) == (2, 2)
+    changes.times[1] = 3.5  # after the last request: no stale read for key 1 any more
+    moved = sv.simulate_service(ts, keys, "unbounded", changes=changes, duration=4.0)
+    assert (moved.hits, moved.stale_reads) == (2, 1)
