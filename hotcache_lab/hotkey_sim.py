@@ -133,7 +133,7 @@ class HotKeyRun:
     per_episode: list[int]  # computations in each refresh episode (overlapping computations)
     intervals: list[tuple[float, float]]  # each computation's (start, end)
     early: int  # computations started before the value they replaced had expired
-    early_flags: list[bool] = field(repr=False)  # for each interval: was it started early?
+    leads: list[float] = field(repr=False)  # for each interval: seconds before that value's expiry it started
     waits: int  # requests that waited for another request's computation
     delayed: int  # requests not answered at once (they computed or waited)
     longest_wait: float  # the slowest answer a request got
@@ -152,11 +152,16 @@ class HotKeyRun:
         """Average computations per refresh episode (0 if nothing was recomputed)."""
         return self.computations / len(self.per_episode) if self.per_episode else 0.0
 
+    def episode_leads(self) -> list[float]:
+        """For each refresh episode, how long before the old value's expiry its first computation started
+        (negative: after expiry, the requests in between found nothing fresh)."""
+        lead = dict(zip(self.intervals, self.leads, strict=True))
+        return [lead[group[0]] for group in episodes(self.intervals)]
+
     @property
     def early_episodes(self) -> int:
         """Refresh episodes whose first computation started before the value expired."""
-        flag = dict(zip(self.intervals, self.early_flags, strict=True))
-        return sum(flag[group[0]] for group in episodes(self.intervals))
+        return sum(lead > 0 for lead in self.episode_leads())
 
     @property
     def peak_load(self) -> int:
@@ -215,16 +220,16 @@ def simulate_hot_key(strategy: str = "expire", *, rate: float = 100.0, recompute
     pending: list[tuple[int, int, object]] = []  # (finish time, sequence, flight): a heap
     finish_at: dict[object, int] = {}
     intervals: list[tuple[int, int]] = []
-    early_flags: list[bool] = []
+    leads: list[float] = []
     early = waits = delayed = version = 0
     longest = 0
 
     def start(now, flight):
         nonlocal early
         entry = core.entries.get(KEY)
-        is_early = entry is not None and now < entry.expiry
-        early += is_early
-        early_flags.append(is_early)
+        lead = entry.expiry - now if entry is not None else 0
+        early += lead > 0
+        leads.append(lead / US)
         finish_at[flight] = now + r_us
         heapq.heappush(pending, (now + r_us, len(intervals), flight))
         intervals.append((now, now + r_us))
@@ -265,7 +270,7 @@ def simulate_hot_key(strategy: str = "expire", *, rate: float = 100.0, recompute
                 "seed": seed},
         requests=len(arrivals), computations=len(intervals),
         per_episode=[len(g) for g in episodes(intervals)], intervals=seconds, early=early,
-        early_flags=early_flags, waits=waits, delayed=delayed, longest_wait=longest / US,
+        leads=leads, waits=waits, delayed=delayed, longest_wait=longest / US,
         stale_served=stats.stale_served, max_staleness=stats.max_staleness / US, duration=duration,
         bucket=bucket, load=bucket_peaks(seconds, duration, bucket),
     )
@@ -312,18 +317,27 @@ STYLE = {
 
 def draw_backend_load(ax, rate: float = 100.0, recompute: float = 0.2, ttl: float = 10.0, beta: float = 1.0,
                       periods: int = 3, seed: int = 0) -> dict:
-    """For a live plot: the backend's load (computations at once) over time, one line per strategy.
+    """For a live plot: the backend's load (computations running at once) over time, per strategy.
 
-    Takes a matplotlib Axes but imports no plotting library; returns {label: summary dict}.
+    `ax` is one matplotlib Axes (every strategy on it) or a sequence of one Axes per strategy in
+    CONFIGS (one panel each, shared scale). Imports no plotting library; returns {label: summary}.
     """
     runs = compare(rate=rate, recompute=recompute, ttl=ttl, beta=beta, periods=periods, seed=seed)
-    for label, run in runs.items():
+    panels = list(ax) if hasattr(ax, "__len__") else [ax] * len(runs)
+    if len(panels) != len(runs):
+        raise ValueError(f"ax must be one Axes or {len(runs)} of them, got {len(panels)}")
+    top = max(run.peak_load for run in runs.values())
+    for panel, (label, run) in zip(panels, runs.items(), strict=True):
         times, levels = run.load_curve()
-        ax.step(times, levels, where="post", **STYLE.get(label, {}),
-                label=f"{label}: {run.per_expiry:.1f}/expiry, peak {run.peak_load}")
-    ax.set_yscale("symlog", linthresh=2)
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("recomputations at once")
-    ax.set_title(f"a hot key at {rate:g} req/s, recompute {recompute:g} s, TTL {ttl:g} s, beta {beta:g}")
-    ax.legend(loc="upper left", fontsize=8)
+        panel.step(times, levels, where="post", **STYLE.get(label, {}),
+                   label=f"{label}: {run.per_expiry:.1f}/expiry, peak {run.peak_load}")
+        panel.set_ylim(0, top * 1.1 + 0.5)
+        panel.set_xlabel("time (s)")
+        if len(set(map(id, panels))) > 1:
+            panel.set_title(f"{label}\n{run.per_expiry:.3g} per expiry, peak {run.peak_load}", fontsize=9)
+    panels[0].set_ylabel("recomputations at once")
+    if len(set(map(id, panels))) == 1:
+        panels[0].set_title(f"a hot key at {rate:g} req/s, recompute {recompute:g} s, TTL {ttl:g} s, "
+                            f"beta {beta:g}")
+        panels[0].legend(loc="upper left", fontsize=8)
     return {label: run.summary() for label, run in runs.items()}

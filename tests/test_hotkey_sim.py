@@ -196,3 +196,22 @@ def test_live_plot_redraws_and_its_summary_follows_the_sliders():
     assert live.updates == 2
     assert live.last["expire"]["per_expiry"] == 40
     assert live.last["expire+single-flight"]["per_expiry"] == 1
+
+
+def test_draw_backend_load_one_panel_per_strategy_or_all_on_one():
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 4, sharey=True)
+    summary = hs.draw_backend_load(axes, rate=50, recompute=0.2, ttl=5.0)
+    assert [len(a.lines) for a in axes] == [1, 1, 1, 1]
+    assert summary["expire"]["per_expiry"] == 10
+    assert axes[0].get_ylim()[1] > 10
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    hs.draw_backend_load(ax)
+    assert len(ax.lines) == 4
+    plt.close(fig)
+    fig, axes = plt.subplots(1, 2)
+    with pytest.raises(ValueError, match="ax must be"):
+        hs.draw_backend_load(axes)
+    plt.close(fig)
