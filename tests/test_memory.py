@@ -256,3 +256,49 @@ def test_rss_series_rejects_non_callable_and_bad_args():
         rss_series(None)
     with pytest.raises(TypeError, match="args"):
         rss_series(lambda x: x, args=[1])
+
+
+def test_a_nested_block_sees_memory_freed_that_was_allocated_inside_the_outer_block():
+    with traced():
+        with traced() as fill:
+            held = [bytearray(1000) for _ in range(1000)]
+        with traced() as drop:
+            del held
+    assert fill.current > 0.9e6
+    assert drop.current < -0.9e6
+
+
+def test_garbage_from_before_the_block_is_not_freed_inside_it_and_the_freeze_is_undone():
+    import gc
+
+    cycle: list = [bytearray(10**6)]
+    cycle.append(cycle)
+    del cycle  # unreachable now, but only the cycle collector can free it
+    with traced() as t:
+        gc.collect()  # even an explicit collection inside the block leaves it alone
+    assert t.current > -100_000
+    assert gc.get_freeze_count() == 0
+    gc.collect()
+
+
+def test_cycles_made_and_dropped_inside_the_block_do_not_count_as_kept():
+    with traced() as t:
+        for _ in range(10):
+            cycle: list = [bytearray(10**5)]
+            cycle.append(cycle)
+        del cycle
+    assert t.current < 100_000
+    assert t.peak > 0.9e6
+
+
+def test_a_caller_freeze_is_left_alone():
+    import gc
+
+    gc.freeze()
+    try:
+        before = gc.get_freeze_count()
+        with traced():
+            pass
+        assert gc.get_freeze_count() == before
+    finally:
+        gc.unfreeze()
