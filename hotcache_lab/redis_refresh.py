@@ -289,7 +289,7 @@ def _worker(url: str, params: dict, index: int, go, results) -> None:
                      "polls"):
             setattr(merged, name, getattr(merged, name) + getattr(s, name))
         merged.max_latency = max(merged.max_latency, s.max_latency)
-        merged.intervals.extend(s.intervals)
+        merged.intervals.extend((a, b, early, index) for a, b, early in s.intervals)
     client.close()
     results.put(("done", index, (os.getpid(), merged, errors)))
 
@@ -310,7 +310,7 @@ class ProcessRun:
     waits: int
     double_checked: int
     max_latency: float
-    intervals: list = field(repr=False)  # (start, end, early) relative to the run's start
+    intervals: list = field(repr=False)  # (start, end, early, process index), seconds from the run's start
 
     @property
     def per_expiry(self) -> float:
@@ -326,13 +326,14 @@ class ProcessRun:
 def run_processes(url: str, strategy: str = "lock", *, processes: int = 3, threads: int = 2,
                   rate: float = 50.0, recompute: float = 0.05, ttl: float = 0.5, periods: int = 3,
                   beta: float = 1.0, lock_timeout: float = 2.0, seed: int = 0, key: str | None = None,
-                  start_method: str = "spawn", timeout: float = 60.0) -> ProcessRun:
+                  start_method: str | None = None, timeout: float = 60.0) -> ProcessRun:
     """`processes` processes x `threads` threads each request one key at `rate` per second per client,
     for `periods * ttl + ttl / 2` seconds, starting from a warm value; returns what they computed.
 
     The clients are evenly staggered, so together they send `processes * threads * rate` requests per
-    second. Start method "spawn" works everywhere (also inside a Jupyter kernel); workers import
-    this module, so they need no pickled function.
+    second. `start_method` None means the platform's default (fork on Linux before Python 3.14,
+    spawn on macOS and Windows); the worker is a function of this module, so every method works,
+    also inside a Jupyter kernel ("spawn" costs about a second per process on a busy 2-core machine).
     """
     if strategy not in STRATEGIES:
         raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
@@ -347,7 +348,7 @@ def run_processes(url: str, strategy: str = "lock", *, processes: int = 3, threa
     counter_key = f"{key}:computations"
     client.delete(key, f"lock:{key}", counter_key)
     duration = periods * ttl + ttl / 2
-    ctx = multiprocessing.get_context(start_method)
+    ctx = multiprocessing.get_context(start_method)  # None: the platform's default
     go = ctx.Event()
     results = ctx.Queue()
     params = {"key": key, "strategy": strategy, "processes": processes, "threads": threads, "rate": rate,
@@ -403,13 +404,13 @@ def run_processes(url: str, strategy: str = "lock", *, processes: int = 3, threa
     errors = [e for _, _, errs in collected for e in errs]
     if errors:
         raise RuntimeError(f"{len(errors)} requests failed in the workers, first: {errors[0]}")
-    intervals = sorted((a - start, b - start, early)
-                       for _, stats, _ in collected for a, b, early in stats.intervals)
+    intervals = sorted((a - start, b - start, early, index)
+                       for _, stats, _ in collected for a, b, early, index in stats.intervals)
     stats = [r[1] for r in collected]
     return ProcessRun(
         strategy=strategy, params={k: v for k, v in params.items() if k not in ("key", "counter_key")},
         per_process=[s.computations for s in stats],
-        per_episode=[len(g) for g in episodes([(a, b) for a, b, _ in intervals])],
+        per_episode=[len(g) for g in episodes([(a, b) for a, b, _, _ in intervals])],
         computations=sum(s.computations for s in stats), server_count=server_count,
         calls=sum(s.calls for s in stats), hits=sum(s.hits for s in stats), early=sum(s.early for s in stats),
         waits=sum(s.waits for s in stats), double_checked=sum(s.double_checked for s in stats),

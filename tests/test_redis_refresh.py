@@ -190,3 +190,10 @@ def test_across_processes_the_lock_gives_one_recomputation_per_expiry_and_none_s
     assert lock.waits > 0
     assert none.per_expiry > 1.5  # up to one per client (4) at each expiry
     assert len(none.per_process) == 2 and all(n >= 1 for n in none.per_process)
+    assert {process for *_, process in none.intervals} == {0, 1}
+
+
+@pytest.mark.stress
+def test_spawned_workers_work_too(server):
+    run = run_processes(server.url, "lock", processes=2, threads=1, periods=1, start_method="spawn")
+    assert run.per_episode == [1] and run.server_count == 1
