@@ -38,6 +38,7 @@ from typing import Any
 
 __all__ = [
     "Rung", "Ladder", "time_per_call", "make_value", "recommend", "measure_ladder", "codec_times", "RUNGS",
+    "draw_ladder", "format_seconds",
 ]
 
 RUNGS = ("lru_cache hit", "memoize hit", "redis GET", "memcached GET", "computation")
@@ -273,3 +274,53 @@ def _start(kind: str, codec: str):
     if kind == "redis":
         return RedisCache(namespace="ladder", codec=codec)
     return MemcachedCache(namespace="ladder", codec=codec, memory_mb=16)
+
+
+def draw_ladder(axes, value_size: int = 1_000, codec: str = "json", *, redis: Any = None,
+                memcached: Any = None, compute: Callable[[int], Any] | None = None, repeat: int = 3,
+                measured: Ladder | None = None) -> dict:
+    """Measure and draw, for a live plot with two axes: the ladder (left) and JSON vs pickle (right).
+
+    Left: one bar per rung, seconds per call on a log scale, labelled with the figure. Right: the
+    cached value's encode and decode times with each codec, its size in the legend. Returns the
+    medians in µs by rung, the skipped rungs, and the codecs' sizes and times (a plain dict, for tests).
+    `axes` is a pair of matplotlib Axes (this module does not import matplotlib). `measured`: a Ladder
+    already measured at this value size and codec, drawn instead of measuring again.
+    """
+    left, right = axes
+    if measured is not None:
+        if not isinstance(measured, Ladder):
+            raise TypeError(f"measured must be a Ladder from measure_ladder, got {measured!r}")
+        result = measured
+    else:
+        result = measure_ladder(int(value_size), codec=codec, redis=redis, memcached=memcached,
+                                compute=compute, repeat=repeat, min_time=0.002)
+    names = [r.name for r in result.rungs]
+    medians = [r.median for r in result.rungs]
+    colours = {"lru_cache hit": "#1f77b4", "memoize hit": "#2ca02c", "redis GET": "#d62728",
+               "memcached GET": "#9467bd", "computation": "#7f7f7f"}
+    left.barh(range(len(names)), medians, color=[colours[n] for n in names])
+    for i, seconds in enumerate(medians):
+        left.text(seconds, i, " " + format_seconds(seconds), va="center", fontsize=8)
+    left.set_yticks(range(len(names)), names)
+    left.invert_yaxis()
+    left.set_xscale("log")
+    left.set_xlim(min(medians) / 3, max(medians) * 30)
+    left.set_xlabel("seconds per call (log scale)")
+    left.set_title(f"one hit, value of {result.value_size:,} B as {codec}")
+    if result.skipped:
+        left.text(0.99, 0.02, "skipped: " + ", ".join(result.skipped), transform=left.transAxes,
+                  ha="right", fontsize=8, color="0.4")
+
+    codecs = codec_times(make_value(int(value_size)), repeat=repeat)
+    xs = range(len(codecs))
+    enc = [codecs[c]["dumps"] * 1e6 for c in codecs]
+    dec = [codecs[c]["loads"] * 1e6 for c in codecs]
+    right.bar([x - 0.2 for x in xs], enc, width=0.4, label="encode (dumps)", color="#ff7f0e")
+    right.bar([x + 0.2 for x in xs], dec, width=0.4, label="decode (loads)", color="#17becf")
+    right.set_xticks(list(xs), [f"{c}\n{codecs[c]['bytes']:,} B" for c in codecs])
+    right.set_ylabel("µs per value")
+    right.set_title("serialization")
+    right.legend()
+    return {"median_us": {r.name: r.median * 1e6 for r in result.rungs}, "skipped": dict(result.skipped),
+            "codecs": codecs, "value_bytes": result.value_size}

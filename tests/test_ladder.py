@@ -102,3 +102,21 @@ def test_time_per_call_checks_its_function():
         ladder.time_per_call(42)
     samples, number = ladder.time_per_call(lambda: None, repeat=3, number=10)
     assert len(samples) == 3 and number == 10
+
+
+def test_draw_ladder_measures_what_it_draws_and_moves_with_the_value_size(redis_cache):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2)
+    small = ladder.draw_ladder(axes, 100, redis=redis_cache)
+    for ax in axes:
+        ax.clear()
+    big = ladder.draw_ladder(axes, 200_000, redis=redis_cache)
+    plt.close(fig)
+    assert big["value_bytes"] > 1_000 * small["value_bytes"] / 2
+    assert big["codecs"]["json"]["bytes"] > small["codecs"]["json"]["bytes"]
+    assert big["median_us"]["redis GET"] > small["median_us"]["redis GET"]
+    assert set(small["median_us"]) >= {"lru_cache hit", "memoize hit", "redis GET", "computation"}
