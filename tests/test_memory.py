@@ -227,7 +227,7 @@ def test_traced_series_rejects_bad_input():
 
 def _allocate_and_hold(mib):
     block = b"\x01" * (mib * 2**20)  # written, so the pages are really resident
-    time.sleep(0.15)
+    time.sleep(0.3)
     return len(block)
 
 
