@@ -117,6 +117,16 @@ class CallCosts:
     def t_uncached(self) -> float:
         return self.uncached_call
 
+    @property
+    def t_store(self) -> float:
+        """The cache's own work on a miss, beyond a hit's: miss_call - hit_call - uncached_call, >= 0.
+
+        Measure it with a trivial function: behind an expensive one it is smaller than the noise.
+        Then, for a computation of t0 seconds, t_miss = t0 + t_store and the break-even hit ratio
+        is (t_hit + t_store) / (t0 + t_store).
+        """
+        return max(self.miss_call - self.hit_call - self.uncached_call, 0.0)
+
     def expected(self, h: Any) -> Any:
         return expected_latency(h, self.t_hit, self.t_miss)
 
@@ -228,20 +238,21 @@ class SizeChoice:
     """A maxsize chosen from a miss-ratio curve under a memory budget."""
 
     budget_entries: int  # the most entries the budget holds
-    knee: int  # smallest size beyond which no step gains `min_gain_per_1000` hit ratio per 1000 entries
+    knee: int  # smallest size from which `per` more entries add less than `min_gain` hit ratio
     maxsize: int  # min(largest size on the curve within budget, knee)
     miss_ratio: float  # the curve's miss ratio at maxsize
     limited_by: str  # "budget" or "knee"
 
 
 def choose_maxsize(sizes: Sequence[int], miss_ratios: Sequence[float], *, budget_bytes: float,
-                   entry_bytes: float, min_gain_per_1000: float = 0.005) -> SizeChoice:
+                   entry_bytes: float, min_gain: float = 0.005, per: int = 1000) -> SizeChoice:
     """The largest size within the memory budget, or the knee of the curve if that comes first.
 
-    `sizes` increasing cache sizes (entries), `miss_ratios` the curve at those sizes.
-    The knee is the smallest size from which every further step of the curve gains less than
-    `min_gain_per_1000` in hit ratio per 1000 extra entries (0.005 = half a point per 1000):
-    beyond it memory buys little. Budget and entry size in bytes.
+    `sizes` increasing cache sizes (entries), `miss_ratios` the curve at those sizes (linear in
+    between, flat beyond the last size). The gain at size s is the hit ratio that `per` more
+    entries would add, m(s) - m(s + per); the knee is the smallest size on the curve from which
+    the gain stays below `min_gain` (default: half a point of hit ratio per 1000 entries): beyond
+    it memory buys little. Budget and entry size in bytes.
     """
     s = np.asarray(sizes)
     m = np.asarray(miss_ratios, dtype=float)
@@ -254,15 +265,17 @@ def choose_maxsize(sizes: Sequence[int], miss_ratios: Sequence[float], *, budget
         raise ValueError("miss_ratios must lie between 0 and 1")
     budget_bytes = _check_time("budget_bytes", budget_bytes)
     entry_bytes = _check_time("entry_bytes", entry_bytes, positive=True)
-    if isinstance(min_gain_per_1000, bool) or not isinstance(min_gain_per_1000, (int, float)) \
-            or not min_gain_per_1000 > 0:
-        raise ValueError(f"min_gain_per_1000 must be a positive number, got {min_gain_per_1000!r}")
+    if isinstance(min_gain, bool) or not isinstance(min_gain, (int, float)) or not 0 < min_gain <= 1:
+        raise ValueError(f"min_gain must be a hit ratio gain in (0, 1], got {min_gain!r}")
+    if isinstance(per, bool) or not isinstance(per, int) or per < 1:
+        raise ValueError(f"per must be a positive int (entries), got {per!r}")
     budget_entries = int(budget_bytes // entry_bytes)
     if budget_entries < s[0]:
         raise ValueError(f"a budget of {budget_bytes:g} bytes holds {budget_entries} entries of "
                          f"{entry_bytes:g} bytes: less than the smallest size on the curve ({s[0]})")
-    gain = (m[:-1] - m[1:]) / np.diff(s) * 1000  # hit ratio gained per 1000 entries, step by step
-    steep = np.nonzero(gain >= min_gain_per_1000)[0]
+    gain = m - np.interp(s + per, s, m)  # hit ratio that `per` more entries would add
+    steep = np.nonzero(gain >= min_gain)[0]
+    # the curve is flat beyond its last size, so the last size is never steep and steep[-1] + 1 exists
     knee = int(s[steep[-1] + 1]) if len(steep) else int(s[0])
     within = int(s[np.searchsorted(s, budget_entries, side="right") - 1])
     maxsize = min(within, knee)
