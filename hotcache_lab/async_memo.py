@@ -1,0 +1,212 @@
+"""Memoizing `async def` functions: why `functools.lru_cache` fails on them, and two patterns that work.
+
+`functools.lru_cache` around a coroutine function caches the *coroutine object* the first call
+returns. A coroutine can be awaited once: the second caller awaits the same, finished object and
+gets RuntimeError("cannot reuse already awaited coroutine"). The standard library has no
+async-aware lru_cache (up to 3.14 at least), so:
+
+    @async_memoize(maxsize=128)          # cache a Task per key: single-flight, bounded LRU
+    async def fetch(key): ...
+
+    @async_lock_memoize(maxsize=128)     # cache results; a per-key asyncio.Lock makes callers wait
+    async def fetch(key): ...
+
+    @naive_async_cache                   # cache results after the await: works, but stampedes
+    async def fetch(key): ...
+
+In one event loop, code between two `await`s runs without interruption, so the check-then-act
+"look up the key, else start the computation" needs no lock as long as there is no `await` in
+between: that is what makes the Task cache single-flight. Failures are not cached (the next
+caller retries), as with functools.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import inspect
+from collections import OrderedDict
+from collections.abc import Callable
+from typing import Any
+
+from .memoize import CacheInfo, make_key
+
+
+def _check(func: Callable, maxsize: Any) -> None:
+    if not inspect.iscoroutinefunction(func):
+        raise TypeError(f"needs an `async def` function, got {func!r}")
+    if isinstance(maxsize, bool) or not isinstance(maxsize, int) or maxsize < 1:
+        raise ValueError(f"maxsize must be a positive int, got {maxsize!r}")
+
+
+class _Stats:
+    __slots__ = ("hits", "misses", "computations")
+
+    def __init__(self) -> None:
+        self.hits = self.misses = self.computations = 0
+
+
+def _surface(wrapper, func, store: OrderedDict, stats: _Stats, maxsize: int):
+    def cache_info() -> CacheInfo:
+        return CacheInfo(stats.hits, stats.misses, maxsize, len(store))
+
+    def cache_clear() -> None:
+        store.clear()
+        stats.hits = stats.misses = stats.computations = 0
+
+    wrapper.cache_info = cache_info
+    wrapper.cache_clear = cache_clear
+    wrapper.computations = lambda: stats.computations  # how many times func really ran
+    return functools.update_wrapper(wrapper, func)
+
+
+def async_memoize(maxsize: int = 128) -> Callable[[Callable], Callable]:
+    """Cache one `asyncio.Task` per key (bounded, least recently used out first).
+
+    The first caller of a key starts the Task; callers that arrive while it runs await the same
+    Task (single-flight); later callers get its result at once. A caller that is cancelled does
+    not cancel the shared Task (it is awaited through `asyncio.shield`). A Task that fails or is
+    cancelled is dropped, so the next call retries. A Task belongs to its event loop: do not
+    share one cache between loops while computations are pending.
+    """
+
+    def decorate(func: Callable) -> Callable:
+        _check(func, maxsize)
+        tasks: OrderedDict = OrderedDict()
+        stats = _Stats()
+
+        async def run(*args, **kwds):
+            stats.computations += 1
+            return await func(*args, **kwds)
+
+        def forget_failure(key, task: asyncio.Task) -> None:
+            if (task.cancelled() or task.exception() is not None) and tasks.get(key) is task:
+                del tasks[key]
+
+        async def wrapper(*args, **kwds):
+            key = make_key(args, kwds)
+            task = tasks.get(key)
+            if task is not None:  # no await between this check and the insert below
+                stats.hits += 1
+                tasks.move_to_end(key)
+            else:
+                stats.misses += 1
+                task = asyncio.ensure_future(run(*args, **kwds))
+                task.add_done_callback(functools.partial(forget_failure, key))
+                tasks[key] = task
+                if len(tasks) > maxsize:
+                    tasks.popitem(last=False)
+            return await asyncio.shield(task)
+
+        return _surface(wrapper, func, tasks, stats, maxsize)
+
+    return decorate
+
+
+def async_lock_memoize(maxsize: int = 128) -> Callable[[Callable], Callable]:
+    """Cache results; callers of a key that is being computed wait on that key's asyncio.Lock.
+
+    The first caller takes the key's lock, computes and stores; the others queue on the lock
+    and find the result when they get it. Callers of other keys do not wait.
+    """
+
+    def decorate(func: Callable) -> Callable:
+        _check(func, maxsize)
+        results: OrderedDict = OrderedDict()
+        locks: dict = {}
+        stats = _Stats()
+
+        async def wrapper(*args, **kwds):
+            key = make_key(args, kwds)
+            if key in results:
+                stats.hits += 1
+                results.move_to_end(key)
+                return results[key]
+            lock = locks.setdefault(key, asyncio.Lock())
+            try:
+                async with lock:
+                    if key in results:  # computed while we waited
+                        stats.hits += 1
+                        return results[key]
+                    stats.misses += 1
+                    stats.computations += 1
+                    value = await func(*args, **kwds)
+                    results[key] = value
+                    if len(results) > maxsize:
+                        results.popitem(last=False)
+                    return value
+            finally:  # the last one out removes the key's lock
+                if locks.get(key) is lock and not lock.locked() and not _has_waiters(lock):
+                    del locks[key]
+
+        wrapper._locks = locks  # for tests: no lock is left behind once callers are done
+        return _surface(wrapper, func, results, stats, maxsize)
+
+    return decorate
+
+
+_UNKNOWN = object()
+
+
+def _has_waiters(lock: asyncio.Lock) -> bool:
+    waiters = getattr(lock, "_waiters", _UNKNOWN)  # a CPython detail (None until first contention)
+    if waiters is _UNKNOWN:
+        return True  # cannot tell: keep the lock, which is always safe
+    return bool(waiters)
+
+
+def naive_async_cache(func: Callable) -> Callable:
+    """Cache results after the await. Correct values, but every caller that arrives while the
+    first is still awaiting misses too and computes again: an asyncio stampede."""
+    _check(func, 1)
+    results: OrderedDict = OrderedDict()
+    stats = _Stats()
+
+    async def wrapper(*args, **kwds):
+        key = make_key(args, kwds)
+        if key in results:
+            stats.hits += 1
+            return results[key]
+        stats.misses += 1
+        stats.computations += 1
+        value = await func(*args, **kwds)  # other callers run here, and miss
+        results[key] = value
+        return value
+
+    return _surface(wrapper, func, results, stats, maxsize=10**9)
+
+
+async def lru_cache_on_coroutine_demo(delay: float = 0.001) -> list[str]:
+    """Await a functools.lru_cache-wrapped coroutine function twice; report what happened."""
+
+    @functools.lru_cache(maxsize=128)
+    async def double(x):
+        await asyncio.sleep(delay)
+        return 2 * x
+
+    report = []
+    for attempt in ("first", "second"):
+        try:
+            report.append(f"{attempt} await of double(21): {await double(21)}")
+        except RuntimeError as error:
+            report.append(f"{attempt} await of double(21): RuntimeError: {error}")
+    info = double.cache_info()
+    report.append(f"cache_info: hits={info.hits}, misses={info.misses} (it cached the coroutine object)")
+    return report
+
+
+async def concurrent_callers(decorator: Callable, n_callers: int = 10, keys: tuple = (1,),
+                             delay: float = 0.01) -> dict:
+    """`n_callers` tasks per key call a decorated coroutine function at once; count computations."""
+    @decorator
+    async def fetch(key):
+        await asyncio.sleep(delay)
+        return key * 10
+
+    results = await asyncio.gather(*(fetch(k) for k in keys for _ in range(n_callers)))
+    expected = [k * 10 for k in keys for _ in range(n_callers)]
+    if results != expected:
+        raise AssertionError(f"wrong results: {results} != {expected}")
+    info = fetch.cache_info()
+    return {"calls": len(results), "computations": fetch.computations(), "hits": info.hits,
+            "misses": info.misses}
