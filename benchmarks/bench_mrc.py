@@ -1,8 +1,9 @@
 """How expensive are exact miss-ratio curves and single-size replays, relative to the obvious loop?
 
 The baseline is the textbook single-size LRU replay: a bare OrderedDict loop over the same trace.
-We report ratios to it (time of X / time of the baseline, measured in interleaved rounds, median),
-never absolute times, because absolute times say more about the machine than about the method.
+We report ratios to it (time of X over the mean of the baseline runs just before and just after it,
+in interleaved rounds; the median over rounds), never absolute times, which say more about the
+machine than about the method. On a busy machine single rounds vary a lot: use more rounds.
 
 Budgets (DESIGN.md): the exact LRU curve for *all* sizes costs at most 3x one baseline replay;
 each policy's single-size replay (simulate.hit_ratio) costs at most 1x.
@@ -65,10 +66,11 @@ def main() -> None:
         )
     ratios: dict[str, list[float]] = {name: [] for name in contenders}
     for _ in range(args.rounds):
-        for name, fn in contenders.items():  # each contender right after its own baseline run
-            base, base_hits = timed(ordereddict_lru_hits, trace, args.maxsize)
+        for name, fn in contenders.items():  # each contender between two baseline runs
+            before, base_hits = timed(ordereddict_lru_hits, trace, args.maxsize)
             took, result = timed(fn)
-            ratios[name].append(took / base)
+            after, _ = timed(ordereddict_lru_hits, trace, args.maxsize)
+            ratios[name].append(took / ((before + after) / 2))
             if name == "hit_ratio lru":  # the lean replay must agree with the baseline it races
                 assert round(result * len(trace)) == base_hits
 
