@@ -484,6 +484,49 @@ class RunReport:
         return races.percentile(self.latencies, 99)
 
 
+@dataclass
+class StrategyRace:
+    """N callers of one key through one strategy, released together: every call and computation."""
+
+    strategy: str
+    n_threads: int
+    calls: list  # Computation records with key "call": from entering the cache to getting the value
+    computations: list  # Computation records of the function's runs
+    duplicates: int
+    wall: float
+
+
+def strategy_race(strategy: str, n_threads: int, compute_ms: float = 60.0, key: Hashable = 7,
+                  prime_n: int = 300, timeout: float = 30.0) -> StrategyRace:
+    """Release `n_threads` callers of `key` together through `strategy`; record calls and computations.
+
+    For timelines: a call bar spans waiting (or computing) until the value is back; a
+    computation bar is a run of the function itself.
+    """
+    _check_positive_int("n_threads", n_threads)
+    recorder = Recorder(slow_prime_fn(_check_seconds("compute_ms", compute_ms) / 1e3, prime_n))
+    cached = make_strategy(strategy, recorder)
+    calls: list[Computation] = []
+    record = threading.Lock()
+
+    def call(k):
+        start = time.perf_counter()
+        try:
+            return cached(k)
+        finally:
+            end = time.perf_counter()
+            with record:
+                calls.append(Computation("call", threading.current_thread().name,
+                                         start - recorder.t0, end - recorder.t0))
+
+    recorder.t0 = time.perf_counter()
+    race = races.run_together(call, n_threads, args_for=lambda i: (key,), timeout=timeout)
+    if race.errors:
+        raise RuntimeError(f"{strategy}: a caller failed: {race.errors[0][1]!r}") from race.errors[0][1]
+    return StrategyRace(strategy, n_threads, calls, list(recorder.computations), recorder.duplicates(),
+                        race.wall)
+
+
 def contention_run(strategy: str, n_threads: int, rounds: int = 2, delay: float = 0.02,
                    prime_n: int = 200, timeout: float = 60.0) -> RunReport:
     """Run the hot-key workload through one strategy with `n_threads` threads.
@@ -631,26 +674,54 @@ def worker_replay(keys: Sequence, maxsize: int, payload_bytes: int = 1024) -> di
             "entries": info.currsize, "cached_bytes": info.currsize * payload_bytes}
 
 
-def run_worker_processes(keys: Sequence, worker_counts: Sequence[int], maxsize: int,
-                         payload_bytes: int = 1024, context: str = "spawn", max_processes: int = 4) -> dict:
-    """For each K in `worker_counts`, deal `keys` round-robin to K workers with a cache each.
+def _worker_main(index: int, keys: list, maxsize: int, payload_bytes: int, queue) -> None:
+    """The body of one worker process: replay its share of the stream, send back the report."""
+    queue.put((index, worker_replay(keys, maxsize, payload_bytes)))
 
-    One `multiprocessing` Pool (at most `max_processes` processes: the machine is small) runs
-    every worker's stream as one task; each task builds its own functools.lru_cache, exactly
-    what a worker process with its own cache would hold. 'spawn'
-    (the default here) starts clean interpreters, safe from a threaded parent such as a Jupyter
-    kernel; 'fork' is faster on Linux. Returns {K: [one report a worker]}.
+
+def run_worker_processes(keys: Sequence, worker_counts: Sequence[int], maxsize: int,
+                         payload_bytes: int = 1024, context: str = "spawn", max_processes: int = 4,
+                         timeout: float = 120.0) -> dict:
+    """For each K in `worker_counts`, deal `keys` round-robin to K worker processes, one cache each.
+
+    Every worker is its own `multiprocessing` Process (K processes for K workers, at most
+    `max_processes`: the machine is small), builds its own functools.lru_cache over its share
+    of the stream, as a gunicorn worker would, and sends back what it holds. 'spawn' (the
+    default here) starts clean interpreters, safe from a threaded parent such as a Jupyter
+    kernel; 'fork' is faster on Linux. Returns {K: [one report a worker, in worker order]}.
     """
     import multiprocessing
+    import queue as queue_module
 
     counts = [_check_positive_int("worker count", k) for k in worker_counts]
     if not counts:
         raise ValueError("worker_counts is empty")
-    jobs = [(k, part) for k in counts for part in split_stream(keys, k)]
+    limit = _check_positive_int("max_processes", max_processes)
+    if max(counts) > limit:
+        raise ValueError(f"at most {limit} worker processes on this machine, asked for {max(counts)}")
     ctx = multiprocessing.get_context(context)
-    with ctx.Pool(processes=min(max(counts), _check_positive_int("max_processes", max_processes))) as pool:
-        reports = pool.starmap(worker_replay, [(part, maxsize, payload_bytes) for _, part in jobs])
-    out: dict = {k: [] for k in counts}
-    for (k, _), report in zip(jobs, reports, strict=True):
-        out[k].append(report)
+    out: dict = {}
+    for k in counts:
+        results = ctx.Queue()
+        workers = [ctx.Process(target=_worker_main, args=(i, part, maxsize, payload_bytes, results),
+                               name=f"cache-worker-{i}", daemon=True)
+                   for i, part in enumerate(split_stream(keys, k))]
+        try:
+            for w in workers:
+                w.start()
+            try:
+                reports = [results.get(timeout=timeout) for _ in workers]
+            except queue_module.Empty:
+                codes = [w.exitcode for w in workers]
+                raise RuntimeError(f"worker processes did not report within {timeout} s "
+                                   f"(exit codes {codes})") from None
+            for w in workers:
+                w.join(timeout)
+        finally:
+            for w in workers:
+                if w.is_alive():
+                    w.terminate()
+                    w.join(5)
+            results.close()
+        out[k] = [report for _, report in sorted(reports, key=lambda pair: pair[0])]
     return out

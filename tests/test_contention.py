@@ -187,6 +187,17 @@ def test_one_lock_around_the_call_serializes_independent_work():
     assert whole.p99 > single.p99
 
 
+@pytest.mark.parametrize("strategy, computations", [("lru_cache alone", 6), ("memoize per-key", 1),
+                                                     ("cachetools condition", 1)])
+def test_strategy_race_records_calls_and_computations(strategy, computations):
+    race = c.strategy_race(strategy, 6, compute_ms=40)
+    assert len(race.computations) == computations and race.duplicates == computations - 1
+    assert len(race.calls) == 6 and {r.key for r in race.calls} == {"call"}
+    # every call ends after the (first) computation started: nobody got the value earlier
+    first_start = min(r.start for r in race.computations)
+    assert all(r.end >= first_start for r in race.calls)
+
+
 def test_run_report_percentiles_and_table():
     r = c.RunReport("memoize per-key", 2, 1, 4, 3, 0, 0.5, latencies=[0.1, 0.2, 0.3, 0.4], timeline=[])
     assert r.throughput == 8 and r.p50 == 0.2 and r.p99 == 0.4
@@ -268,5 +279,8 @@ def test_worker_processes_match_the_simulation():
         sims = [c.lru_replay(part, 50) for part in c.split_stream(keys, k)]
         assert [(r["hits"], r["misses"]) for r in reports] == [(s["hits"], s["misses"]) for s in sims]
         assert all(r["cached_bytes"] == r["entries"] * 16 for r in reports)
+    assert len({r["pid"] for r in measured[2]}) == 2  # two workers, two processes
     with pytest.raises(ValueError, match="empty"):
         c.run_worker_processes(keys, (), 10)
+    with pytest.raises(ValueError, match="at most 4"):
+        c.run_worker_processes(keys, (8,), 10)
