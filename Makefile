@@ -47,7 +47,7 @@ slides: $(STAMP)  ## one offline reveal.js deck per notebook in build/slides/ (a
 	cd $(SLIDES) && npm ci --no-audit --no-fund --silent
 	$(BIN)/jupyter nbconvert --to slides --output-dir $(SLIDES) \
 	  --template-file tools/slides/offline.html.j2 \
-	  --SlidesExporter.reveal_url_prefix=$(NM)/reveal.js \
+	  --SlidesExporter.reveal_url_prefix=$(NM)/reveal.js --SlidesExporter.reveal_theme=white \
 	  --SlidesExporter.font_awesome_url=$(NM)/font-awesome/css/font-awesome.css \
 	  --HTMLExporter.require_js_url=$(NM)/requirejs/require.js \
 	  --HTMLExporter.jquery_url=$(NM)/jquery/dist/jquery.min.js \
