@@ -83,6 +83,33 @@ def slow_prime_fn(delay: float, prime_n: int = 300) -> Callable[[int], int]:
     return slow_prime
 
 
+class ArrivalGate:
+    """Opens once `n` callers have arrived: holds a computation until every caller has asked.
+
+    The barrier releases the threads together, but on a busy machine the operating system may
+    wake the last of them a few milliseconds late. A computation that first waits at the gate
+    (at most `timeout` seconds) cannot finish before every caller has arrived, so the count of
+    callers who find the key missing does not depend on the scheduler.
+    """
+
+    def __init__(self, n: int, timeout: float = 2.0) -> None:
+        self.n = _check_positive_int("n", n)
+        self.timeout = _check_seconds("timeout", timeout)
+        self._arrived = 0
+        self._lock = threading.Lock()
+        self._open = threading.Event()
+
+    def arrive(self) -> None:
+        with self._lock:
+            self._arrived += 1
+            if self._arrived >= self.n:
+                self._open.set()
+
+    def wait(self) -> bool:
+        """Wait until everyone arrived (True) or the timeout passed (False)."""
+        return self._open.wait(self.timeout)
+
+
 # --- part 1 and 2: a forced stampede on a real functools.lru_cache ----------------------------
 
 
@@ -108,17 +135,30 @@ def stampede(n_threads: int, compute_ms: float = 40.0, *, typed: bool = False, k
              prime_n: int = 300, timeout: float = 30.0) -> Stampede:
     """Release `n_threads` callers of `key` together on a fresh `functools.lru_cache`.
 
-    The wrapped function sleeps `compute_ms` and then computes a prime. Returns what
-    `observe.watch` saw: every computation (a miss that really ran the function), the
-    duplicates (computations beyond the first per key) and the calls.
+    The wrapped function waits at an ArrivalGate until all callers have asked, sleeps
+    `compute_ms` and then computes a prime. Returns what `observe.watch` saw: every
+    computation (a miss that really ran the function), the duplicates (computations beyond
+    the first per key) and the calls.
     """
     _check_positive_int("n_threads", n_threads)
     if not isinstance(typed, bool):
         raise TypeError(f"typed must be a bool, got {typed!r}")
-    fn = slow_prime_fn(_check_seconds("compute_ms", compute_ms) / 1e3, prime_n)
-    watched = observe.watch(fn, maxsize=128, typed=typed)
+    slow_prime = slow_prime_fn(_check_seconds("compute_ms", compute_ms) / 1e3, prime_n)
+    gate = ArrivalGate(n_threads)
+
+    def gated_slow_prime(k):
+        gate.wait()
+        return slow_prime(k)
+
+    functools.update_wrapper(gated_slow_prime, slow_prime)
+    watched = observe.watch(gated_slow_prime, maxsize=128, typed=typed)
+
+    def caller(k):
+        gate.arrive()
+        return watched(k)
+
     watched.reset()  # t0 = now: the timeline starts at (about) the release
-    race = races.run_together(watched, n_threads, args_for=lambda i: (key,), timeout=timeout)
+    race = races.run_together(caller, n_threads, args_for=lambda i: (key,), timeout=timeout)
     if race.errors:
         raise RuntimeError(f"a caller failed: {race.errors[0][1]!r}") from race.errors[0][1]
     return Stampede(n_threads=n_threads, typed=typed, computations=list(watched.computations),
@@ -504,13 +544,21 @@ def strategy_race(strategy: str, n_threads: int, compute_ms: float = 60.0, key: 
     computation bar is a run of the function itself.
     """
     _check_positive_int("n_threads", n_threads)
-    recorder = Recorder(slow_prime_fn(_check_seconds("compute_ms", compute_ms) / 1e3, prime_n))
+    slow_prime = slow_prime_fn(_check_seconds("compute_ms", compute_ms) / 1e3, prime_n)
+    gate = ArrivalGate(n_threads)
+
+    def gated_slow_prime(k):
+        gate.wait()
+        return slow_prime(k)
+
+    recorder = Recorder(gated_slow_prime)
     cached = make_strategy(strategy, recorder)
     calls: list[Computation] = []
     record = threading.Lock()
 
     def call(k):
         start = time.perf_counter()
+        gate.arrive()
         try:
             return cached(k)
         finally:
@@ -532,14 +580,23 @@ def contention_run(strategy: str, n_threads: int, rounds: int = 2, delay: float 
     """Run the hot-key workload through one strategy with `n_threads` threads.
 
     Each round, every thread waits at a barrier, then asks for the round's hot key (the same
-    key for everyone: a forced stampede) and then for a key of its own. The function sleeps
+    key for everyone: a forced stampede, whose computation waits at an ArrivalGate until every
+    thread has asked) and then for a key of its own. The function sleeps
     `delay` (I/O) and computes a small prime (CPU). Per round, a strategy that lets callers of
     one key compute together does n_threads - 1 duplicate computations; one that makes them
     wait does none.
     """
     _check_positive_int("n_threads", n_threads)
     _check_positive_int("rounds", rounds)
-    recorder = Recorder(slow_query_fn(delay, prime_n))
+    slow_query = slow_query_fn(delay, prime_n)
+    gates = [ArrivalGate(n_threads) for _ in range(rounds)]
+
+    def query(key):
+        if key[0] == "hot":  # the forced stampede: wait until every thread has asked
+            gates[key[1]].wait()
+        return slow_query(key)
+
+    recorder = Recorder(query)
     cached = make_strategy(strategy, recorder)
     barrier = threading.Barrier(n_threads, timeout=timeout)
     latencies: list[list[float]] = [[] for _ in range(n_threads)]
@@ -549,10 +606,13 @@ def contention_run(strategy: str, n_threads: int, rounds: int = 2, delay: float 
         mine = latencies[i]
         for r in range(rounds):
             barrier.wait()
-            for key in (("hot", r), ("own", i, r)):
-                start = clock()
-                cached(key)
-                mine.append(clock() - start)
+            start = clock()
+            gates[r].arrive()
+            cached(("hot", r))
+            mine.append(clock() - start)
+            start = clock()
+            cached(("own", i, r))
+            mine.append(clock() - start)
 
     recorder.t0 = time.perf_counter()
     race = races.run_together(worker, n_threads, args_for=lambda i: (i,), timeout=timeout)

@@ -42,4 +42,4 @@ def test_notebook_shape():
     assert len(checked) >= 3
     assert all(c["execution_count"] is not None for c in code)  # executed, so nbval compares them
     assert all("slide_type" in c["metadata"].get("slideshow", {}) for c in cells)
-    assert sum("solution" in c["metadata"].get("tags", []) for c in code) == 3
+    assert sum("solution" in c["metadata"].get("tags", []) for c in code) >= 3
