@@ -284,3 +284,14 @@ def test_worker_processes_match_the_simulation():
         c.run_worker_processes(keys, (), 10)
     with pytest.raises(ValueError, match="at most 4"):
         c.run_worker_processes(keys, (8,), 10)
+
+
+def test_arrival_gate_opens_when_everyone_arrived_or_times_out():
+    gate = c.ArrivalGate(2, timeout=0.05)
+    gate.arrive()
+    start = time.perf_counter()
+    assert gate.wait() is False and time.perf_counter() - start >= 0.04
+    gate.arrive()
+    assert gate.wait() is True
+    with pytest.raises(ValueError, match="n must"):
+        c.ArrivalGate(0)
