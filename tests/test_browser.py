@@ -1,7 +1,8 @@
 """The notebooks in a real browser: JupyterLab started as `make lab` starts it, driven in Chromium.
 
-One JupyterLab server and one headless Chromium (Debian's /usr/bin/chromium, driven by the Playwright
-Python package; no browser is ever downloaded) serve every notebook. For each notebook, in a fresh page:
+One JupyterLab server, started with `make lab`'s own command (read with `make -n lab`) plus a free port,
+and one headless Chromium (Debian's /usr/bin/chromium, driven by the Playwright Python package; no browser
+is ever downloaded) serve every notebook. For each notebook, in a fresh page:
 open it, wait until its kernel is really ready, clear the stored outputs, Run All, wait until every code
 cell has run, check that no cell shows a traceback and no widget failed to display, then move the first
 live plot's slider with the keyboard and check that the plot was redrawn. Screenshots go to
@@ -17,6 +18,8 @@ import json
 import os
 import re
 import secrets
+import shlex
+import shutil
 import signal
 import socket
 import subprocess
@@ -70,6 +73,9 @@ FIND_LIVE_PLOT_JS = """() => {
   }
   return false;
 }"""
+# The live plot shows a new image, fully loaded.
+REDRAWN_JS = """() => { const img = document.querySelector('[data-hc-liveplot] .widget-output img');
+  return Boolean(img && img.complete && img.naturalWidth > 0 && img.src !== window.__hcBefore); }"""
 # Every rendered output (also inside Output widgets) and every widget view that failed to display.
 FIND_ERRORS_JS = """() => {
   const found = [];
@@ -129,14 +135,30 @@ def _log_tail(log: Path, n: int = 40) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-n:]) if log.exists() else "(no log)"
 
 
-def _jupyter_lab_command(port: int, checkpoints: Path) -> list[str]:
-    jupyter = Path(sys.executable).with_name("jupyter")
+def _make_lab_command() -> list[str]:
+    """`make lab`'s own command (printed by `make -n lab`, run by nobody), or the same flags typed in."""
+    jupyter = Path(sys.executable).with_name("jupyter")  # this venv's, wherever the Makefile's lives
+    if shutil.which("make"):
+        dry_run = subprocess.run(["make", "-n", "lab"], cwd=REPO, capture_output=True, text=True, timeout=60)
+        lines = [line for line in dry_run.stdout.replace("\\\n", " ").splitlines() if "jupyter lab" in line]
+        if dry_run.returncode == 0 and len(lines) == 1:
+            command = shlex.split(lines[0])
+            if Path(command[0]).name == "jupyter" and jupyter.exists():
+                command[0] = str(jupyter)
+            return command
     command = [str(jupyter), "lab"] if jupyter.exists() else [sys.executable, "-m", "jupyterlab"]
-    command += ["--ip=127.0.0.1", "--no-browser"]  # exactly as `make lab`, then what a test needs
+    command += ["--ip=127.0.0.1", "--no-browser", "--ServerApp.root_dir=notebooks"]
     if hasattr(os, "getuid") and os.getuid() == 0:
         command.append("--allow-root")
-    return command + [
-        f"--ServerApp.root_dir={NOTEBOOK_DIR}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
+    return command
+
+
+def _jupyter_lab_command(port: int, checkpoints: Path) -> list[str]:
+    command = _make_lab_command()
+    roots = [arg.split("=", 1)[1] for arg in command if arg.startswith("--ServerApp.root_dir=")]
+    assert roots and (REPO / roots[-1]).resolve() == NOTEBOOK_DIR, f"`make lab` serves elsewhere: {command}"
+    return command + [  # then what a test needs
+        f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         f"--FileCheckpoints.checkpoint_dir={checkpoints}",  # absolute: nothing lands in notebooks/
     ]
@@ -334,15 +356,14 @@ def _move_slider_and_check_redraw(page, name: str) -> None:
         page.keyboard.press("Home")
     moved = handle.get_attribute("aria-valuenow")
     assert moved != start, f"{name}: the keyboard did not move the slider (value {start})"
-    page.wait_for_function(
-        """() => { const img = document.querySelector('[data-hc-liveplot] .widget-output img');
-                   return img && img.complete && img.naturalWidth > 0 && img.src !== window.__hcBefore; }""",
-        timeout=REDRAW_TIMEOUT * 1000)
     indicator = page.locator(".jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator")
+    # Until the new image is in, or the redraw failed (its traceback replaces the figure).
+    _poll(lambda: page.evaluate(REDRAWN_JS) or _errors(page), REDRAW_TIMEOUT, "the plot to redraw")
     _poll(lambda: indicator.get_attribute("data-status") == "idle", REDRAW_TIMEOUT, "the redraw to finish")
-    assert page.evaluate("() => document.querySelector('[data-hc-liveplot] .widget-output img').src "
-                         "!== window.__hcBefore"), f"{name}: the plot did not change after the slider moved"
     box.screenshot(path=SCREENSHOTS / f"{name}-3-plot-after-slider-{start}-to-{moved}.png")
+    errors = _errors(page)
+    assert not errors, f"{name}: after moving the slider from {start} to {moved}:\n" + "\n---\n".join(errors)
+    assert page.evaluate(REDRAWN_JS), f"{name}: the plot did not change after the slider moved"
 
 
 @pytest.mark.parametrize("name", NOTEBOOKS)
@@ -373,14 +394,12 @@ def test_notebook_runs_and_its_live_plot_redraws_in_jupyterlab(name, lab, browse
         lab.watch()
         _run_all(page, n_code)
         page.screenshot(path=SCREENSHOTS / f"{name}-1-after-run-all.png")
+        errors = _errors(page)
+        assert not errors, f"{name}: after Run All:\n" + "\n---\n".join(errors)
         prompts = _prompts(page)
         not_run = [i for i, p in enumerate(prompts) if not EXECUTED_PROMPT.fullmatch(p)]
         assert not not_run, f"{name}: code cells {not_run} (counted from 0) did not run: {prompts}"
-        errors = _errors(page)
-        assert not errors, f"{name}: after Run All:\n" + "\n---\n".join(errors)
         _move_slider_and_check_redraw(page, name)
-        errors = _errors(page)
-        assert not errors, f"{name}: after moving the slider:\n" + "\n---\n".join(errors)
         assert not page_errors, f"{name}: uncaught errors in the page: {page_errors}"
     except BaseException:
         try:

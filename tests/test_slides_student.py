@@ -238,7 +238,7 @@ def deck(tmp_path_factory):
                 "() => document.body.innerText.includes('Error displaying widget')")
             screenshots = REPO / "build" / "screenshots"
             screenshots.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=screenshots / f"{DECK_NOTEBOOK.stem}-slides.png")
+            page.screenshot(path=screenshots / f"slides-{DECK_NOTEBOOK.stem}.png")
         finally:
             browser.close()
     seen["failed_files"] = [f for f in seen["failed"] if f.startswith("file://")]
