@@ -10,7 +10,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOKS ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
 export PYTHONHASHSEED := 0
 
-.PHONY: lab test lint unit nbval browser notebooks slides student bench clean
+.PHONY: lab present test lint unit nbval browser notebooks slides student bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -23,13 +23,20 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)  ## open JupyterLab on the notebooks (loopback only, token kept)
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(ROOT_FLAG) --ServerApp.root_dir=notebooks
 
-test: lint unit nbval  ## everything CI runs
+present: $(STAMP)  ## JupyterLab with RISE: present a notebook as live slides (the RISE button in the toolbar)
+	$(BIN)/python -m pip install --quiet -e '.[test,present]'
+	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(ROOT_FLAG) --ServerApp.root_dir=notebooks
+
+test: lint unit nbval browser  ## everything CI runs
 
 lint: $(STAMP)
 	$(BIN)/ruff check hotcache_lab tests benchmarks data
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -m "not browser" tests
+
+browser: $(STAMP)  ## JupyterLab driven in headless Chromium (skips without /usr/bin/chromium)
+	$(BIN)/python -m pytest -m browser tests
 
 nbval: $(STAMP)  ## every notebook, run top to bottom, checked cells compared
 	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env \
