@@ -1,8 +1,9 @@
 """The shared base of every instrumented cache: counting, eviction hooks, the mapping protocol.
 
-A policy subclass implements four small methods (`_lookup`, `_contains`, `_store`, `_remove`)
-and calls `self._evicted(key, value)` when it throws an entry out. Everything a notebook or a
-test reads (stats, hooks, validation, `MutableMapping`) lives here once.
+A policy subclass implements `_lookup` and `_store`, and calls `self._evicted(key, value)` when
+it throws an entry out. Entries live in `self._data` (key -> value) unless the policy overrides
+the few methods that read it (`_contains`, `_remove`, `_keys`, `_clear`, `__len__`).
+Everything a notebook or a test reads (stats, hooks, validation, `MutableMapping`) lives here once.
 
 The caches are not thread-safe on their own, like cachetools' caches: guard them with a lock,
 or use them through `hotcache_lab.memoize`, which does.
@@ -70,7 +71,7 @@ class Cache(MutableMapping):
         raise NotImplementedError
 
     def _contains(self, key: Hashable) -> bool:
-        raise NotImplementedError
+        return key in self._data
 
     def _store(self, key: Hashable, value: Any) -> None:
         """Insert or overwrite, evicting through `_evicted` to stay within maxsize."""
@@ -78,13 +79,16 @@ class Cache(MutableMapping):
 
     def _remove(self, key: Hashable) -> Any:
         """Delete an entry (not an eviction); raise KeyError if absent."""
-        raise NotImplementedError
+        return self._data.pop(key)
 
     def _keys(self) -> list:
-        raise NotImplementedError
+        return list(self._data)
 
     def _clear(self) -> None:
-        raise NotImplementedError
+        self._data.clear()
+
+    def __len__(self) -> int:
+        return len(self._data)
 
     # --- the public interface ---------------------------------------------------------------
     @property

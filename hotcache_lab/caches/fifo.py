@@ -21,24 +21,9 @@ class FIFOCache(Cache):
     def _lookup(self, key):
         return self._data.get(key, MISSING)
 
-    def _contains(self, key):
-        return key in self._data
-
     def _store(self, key, value):
         data = self._data
         if key not in data and len(data) >= self._maxsize:
             old_key, old_value = data.popitem(last=False)
             self._evicted(old_key, old_value)
         data[key] = value
-
-    def _remove(self, key):
-        return self._data.pop(key)
-
-    def _keys(self):
-        return list(self._data)
-
-    def _clear(self):
-        self._data.clear()
-
-    def __len__(self):
-        return len(self._data)

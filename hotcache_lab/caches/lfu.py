@@ -37,9 +37,6 @@ class LFUCache(Cache):
             self._touch(key)
         return value
 
-    def _contains(self, key):
-        return key in self._data
-
     def _store(self, key, value):
         if key in self._data:
             self._data[key] = value
@@ -72,14 +69,8 @@ class LFUCache(Cache):
         """How often `key` was accessed while cached (0 if absent); no counting, no touching."""
         return self._freq.get(key, 0)
 
-    def _keys(self):
-        return list(self._data)
-
     def _clear(self):
         self._data.clear()
         self._freq.clear()
         self._buckets.clear()
         self._min_freq = 0
-
-    def __len__(self):
-        return len(self._data)

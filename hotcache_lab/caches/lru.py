@@ -35,9 +35,6 @@ class LRUCache(Cache):
         data.move_to_end(key)
         return value
 
-    def _contains(self, key):
-        return key in self._data
-
     def put(self, key, value):
         # Inlined for the same reason as get; hooks are only looked at when an eviction happens.
         data = self._data
@@ -51,15 +48,3 @@ class LRUCache(Cache):
                 hook(old_key, old_value)
 
     _store = put
-
-    def _remove(self, key):
-        return self._data.pop(key)
-
-    def _keys(self):
-        return list(self._data)
-
-    def _clear(self):
-        self._data.clear()
-
-    def __len__(self):
-        return len(self._data)

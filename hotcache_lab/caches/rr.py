@@ -22,9 +22,6 @@ class RRCache(Cache):
     def _lookup(self, key):
         return self._data.get(key, MISSING)
 
-    def _contains(self, key):
-        return key in self._data
-
     def _drop(self, key):
         i = self._slot.pop(key)
         last = self._order.pop()
@@ -47,13 +44,7 @@ class RRCache(Cache):
             raise KeyError(key)
         return self._drop(key)
 
-    def _keys(self):
-        return list(self._data)
-
     def _clear(self):
         self._data.clear()
         self._slot.clear()
         self._order.clear()
-
-    def __len__(self):
-        return len(self._data)

@@ -39,9 +39,6 @@ class S3FIFOCache(Cache):
                 self._freq[key] = freq + 1
         return value
 
-    def _contains(self, key):
-        return key in self._data
-
     def _evict_main(self):
         main, freq = self._main, self._freq
         while True:
@@ -100,12 +97,6 @@ class S3FIFOCache(Cache):
             del self._main[key]
         return value
 
-    def _keys(self):
-        return list(self._data)
-
     def _clear(self):
         for part in (self._data, self._freq, self._small, self._main, self._ghost):
             part.clear()
-
-    def __len__(self):
-        return len(self._data)

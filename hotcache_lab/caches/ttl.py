@@ -92,9 +92,6 @@ class TTLCache(Cache):
         entry = self._data.get(key)
         return None if entry is None else entry[1] - self.timer()
 
-    def _keys(self):
-        return list(self._data)
-
     def _clear(self):
         self._data.clear()
         self._expiry.clear()

@@ -18,20 +18,5 @@ class UnboundedCache(Cache):
     def _lookup(self, key):
         return self._data.get(key, MISSING)
 
-    def _contains(self, key):
-        return key in self._data
-
     def _store(self, key, value):
         self._data[key] = value
-
-    def _remove(self, key):
-        return self._data.pop(key)
-
-    def _keys(self):
-        return list(self._data)
-
-    def _clear(self):
-        self._data.clear()
-
-    def __len__(self):
-        return len(self._data)
