@@ -10,9 +10,10 @@ from hotcache_lab import caches, memoize, races
 from hotcache_lab.memoize import make_key
 
 
-def test_same_counts_as_functools_on_the_same_calls():
+@pytest.mark.parametrize("lock", [None, "global", "per-key"])
+def test_same_counts_as_functools_on_the_same_calls(lock):
     calls = [1, 2, 1, 3, 4, 1, 5, 2, 2, "a", "a", (1, 2), 1.0, 3]
-    ours = memoize(caches.LRUCache(3))(lambda x: x)
+    ours = memoize(caches.LRUCache(3), lock=lock)(lambda x: x)
     theirs = functools.lru_cache(maxsize=3)(lambda x: x)
     for x in calls:
         assert ours(x) == theirs(x)
