@@ -2,8 +2,10 @@
 
 Semantics: every request is `v = cache.get(key)`, and on a miss `cache.put(key, key)`, exactly as
 with the instrumented classes in `hotcache_lab.caches` (the tests check the hit counts agree for
-every policy). The replays here are lean per-policy loops over plain dicts and deques instead of
-the instrumented classes, because a hit-ratio sweep replays millions of requests.
+every policy). A hit-ratio sweep replays millions of requests, so the instrumented classes are too
+slow here. With numba installed the replays run compiled kernels over arrays of key ids
+(`hotcache_lab.replay_kernels`, tens of times faster); without it, the lean per-policy loops over
+plain dicts and deques below, which are also the readable reference the kernels are tested against.
 
 The LRU curve for all cache sizes comes from one pass of stack distances (Mattson, Gecsei, Slutz
 and Traiger, "Evaluation techniques for storage hierarchies", IBM Systems Journal 1970): LRU is a
@@ -93,6 +95,46 @@ def _chunks(keys: np.ndarray, progress: bool | None, desc: str) -> Iterator[list
             chunk = keys[start : start + _CHUNK].tolist()
             yield chunk
             bar.update(len(chunk))
+
+
+# --- compiled replays (numba), when installed -----------------------------------------------------
+
+_KERNELS: object = None  # hotcache_lab.replay_kernels once imported; False when numba is missing
+
+
+def _kernels():
+    """The compiled replay kernels, or None without numba (then the Python loops below run)."""
+    global _KERNELS
+    if _KERNELS is None:
+        try:
+            from . import replay_kernels
+        except ImportError:
+            _KERNELS = False
+        else:
+            _KERNELS = replay_kernels
+    return _KERNELS or None
+
+
+def _compiled_run(kernels, prepared: tuple, policy: str, maxsize: int, progress: bool | None,
+                  options: dict) -> tuple[int, np.ndarray]:
+    """(hits, per-request uint8 hit flags) from the kernel; prepared = _prepare(kernels, keys, policy)."""
+    ids, nkeys, next_use = prepared
+    maxsize = min(maxsize, nkeys + 1)  # the same replay (more room than keys never evicts), in an int64
+    flags = np.zeros(len(ids), dtype=np.uint8)
+    # a kernel replays a million requests in tens of milliseconds: a bar only when asked for
+    bar = tqdm(total=len(ids), desc=policy, unit="req", unit_scale=True, disable=not progress, leave=False)
+    with bar:
+        if policy == "opt":
+            hits = kernels.opt(ids, next_use, nkeys, maxsize, flags)
+        else:
+            hits = kernels.KERNELS[policy](ids, nkeys, maxsize, flags, **options)
+        bar.update(len(ids))
+    return int(hits), flags
+
+
+def _prepare(kernels, keys: np.ndarray, policy: str) -> tuple:
+    ids, nkeys = kernels.dense_ids(keys)
+    return ids, nkeys, kernels.next_uses(ids, nkeys) if policy == "opt" else None
 
 
 # --- lean replays: each returns the number of hits ----------------------------------------------
@@ -303,6 +345,17 @@ def _previous(keys: np.ndarray) -> np.ndarray:
     return prev
 
 
+def _next_uses(keys: np.ndarray) -> np.ndarray:
+    """next_use[i]: position of the next request for keys[i]; n + i if there is none, so that every
+    value names one request and a heap of plain ints (fast to compare) identifies its key."""
+    n = len(keys)
+    prev = _previous(keys)
+    next_use = np.arange(n, 2 * n, dtype=np.int64)
+    has_prev = prev >= 0
+    next_use[prev[has_prev]] = np.flatnonzero(has_prev)
+    return next_use
+
+
 def _opt_flags(keys: np.ndarray, maxsize: int, progress: bool | None) -> bytearray:
     """Belady's MIN with demand paging: on a miss, evict the cached key whose next use is farthest.
 
@@ -310,12 +363,7 @@ def _opt_flags(keys: np.ndarray, maxsize: int, progress: bool | None) -> bytearr
     (Belady 1966; Mattson et al. 1970). A cache that may also refuse to insert could do better.
     """
     n = len(keys)
-    prev = _previous(keys)
-    # next_use[i]: position of the next request for keys[i]; n + i if there is none, so that every
-    # value names one request and a heap of plain ints (fast to compare) identifies its key.
-    next_use = np.arange(n, 2 * n, dtype=np.int64)
-    has_prev = prev >= 0
-    next_use[prev[has_prev]] = np.flatnonzero(has_prev)
+    next_use = _next_uses(keys)
     key_list = keys.tolist()
     flags = bytearray(n)
     cached: dict = {}  # key -> position of its next use
@@ -346,6 +394,10 @@ def _opt_flags(keys: np.ndarray, maxsize: int, progress: bool | None) -> bytearr
 def opt_hit_ratio(trace: object, maxsize: int, *, progress: bool | None = None) -> float:
     """The hit ratio of Belady's MIN: an upper bound for every policy here at this size."""
     keys, maxsize = _keys(trace), _maxsize(maxsize)
+    kernels = _kernels()
+    if kernels is not None:
+        hits, _ = _compiled_run(kernels, _prepare(kernels, keys, "opt"), "opt", maxsize, progress, {})
+        return hits / len(keys)
     return sum(_opt_flags(keys, maxsize, progress)) / len(keys)
 
 
@@ -359,6 +411,10 @@ def hit_ratio(trace: object, policy: str, maxsize: int, *, progress: bool | None
     """
     keys, maxsize = _keys(trace), _maxsize(maxsize)
     policy = _policy(policy, policy_kwargs)
+    kernels = _kernels()
+    if kernels is not None:
+        prepared = _prepare(kernels, keys, policy)
+        return _compiled_run(kernels, prepared, policy, maxsize, progress, policy_kwargs)[0] / len(keys)
     if policy == "opt":
         return opt_hit_ratio(keys, maxsize, progress=progress)
     hits = _REPLAYS[policy](_chunks(keys, progress, policy), maxsize, **policy_kwargs)
@@ -368,11 +424,15 @@ def hit_ratio(trace: object, policy: str, maxsize: int, *, progress: bool | None
 def replay(trace: object, policy: str, maxsize: int, **policy_kwargs) -> np.ndarray:
     """Per-request hit (True) or miss (False), for plots of the hit ratio over time.
 
-    LRU comes from stack distances and OPT from its own loop; the other policies replay the
-    instrumented classes in hotcache_lab.caches, which is slower but the reference behaviour.
+    With numba, the compiled kernels. Without: LRU comes from stack distances and OPT from its own
+    loop; the other policies replay the instrumented classes in hotcache_lab.caches (slower).
     """
     keys, maxsize = _keys(trace), _maxsize(maxsize)
     policy = _policy(policy, policy_kwargs)
+    kernels = _kernels()
+    if kernels is not None:
+        return _compiled_run(kernels, _prepare(kernels, keys, policy), policy, maxsize, False,
+                             policy_kwargs)[1].astype(bool)
     if policy == "lru":
         d = reuse_distances(keys)
         return (d >= 0) & (d < maxsize)
@@ -488,6 +548,12 @@ def miss_ratio_curve(trace: object, policy: str, sizes: object, *, progress: boo
     policy = _policy(policy, policy_kwargs)
     if policy == "lru":
         return _curve_from_distances(_stack_distances(keys), sizes, len(keys))
+    kernels = _kernels()
+    if kernels is not None:  # the key ids (and OPT's next uses) once for every size
+        prepared = _prepare(kernels, keys, policy)
+        hits = [_compiled_run(kernels, prepared, policy, s, False, policy_kwargs)[0]
+                for s in tqdm(sizes.tolist(), desc=f"{policy} sizes", disable=not progress, leave=False)]
+        return 1.0 - np.array(hits) / len(keys)
     show = len(keys) * len(sizes) >= _PROGRESS_MIN if progress is None else bool(progress)
     ratios = [
         1.0 - hit_ratio(keys, policy, int(s), progress=False, **policy_kwargs)
