@@ -22,7 +22,6 @@ Time is simulated (`SimClock`): nothing sleeps, a 10-minute service runs in a fr
 from __future__ import annotations
 
 import hashlib
-import tracemalloc
 from collections import OrderedDict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from .caches import MISSING, LRUCache, TTLCache, UnboundedCache
+from .memory import traced
 
 STRATEGIES = ("unbounded", "lru", "ttl", "clear")
 
@@ -600,17 +600,9 @@ def bytes_per_entry(n: int = 20_000, strategy: str = "lru") -> float:
     if strategy not in params:
         raise ValueError(f"strategy must be one of {', '.join(map(repr, STRATEGIES))}; got {strategy!r}")
     keys = list(range(10**6, 10**6 + n))  # ints outside the small-int cache, made before measuring
-    was_tracing = tracemalloc.is_tracing()
-    if not was_tracing:
-        tracemalloc.start()
-    try:
-        before = tracemalloc.get_traced_memory()[0]
+    with traced() as held:  # hotcache_lab.memory: tracemalloc around the block
         cache = _make_cache(strategy, params[strategy], clock)
         for i, k in enumerate(keys):
             cache.put(k, (i % 7, float(i)))
-        after = tracemalloc.get_traced_memory()[0]
-    finally:
-        if not was_tracing:
-            tracemalloc.stop()
     del cache
-    return (after - before) / n
+    return held.current / n
