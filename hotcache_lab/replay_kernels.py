@@ -31,6 +31,36 @@ def dense_ids(keys: np.ndarray) -> tuple[np.ndarray, int]:
     return ids.reshape(-1).astype(np.int64, copy=False), len(uniq)
 
 
+# A doubly linked list over ids is a pair of arrays (newer, older) and its two ends (oldest, newest),
+# which the helpers take and return: numba passes arrays by reference and scalars by value.
+
+
+@njit(cache=True)
+def _unlink(k, newer, older, oldest, newest):  # pragma: no cover - compiled
+    n, o = newer[k], older[k]
+    if o == _NONE:
+        oldest = n
+    else:
+        newer[o] = n
+    if n == _NONE:
+        newest = o
+    else:
+        older[n] = o
+    return oldest, newest
+
+
+@njit(cache=True)
+def _append(k, newer, older, oldest, newest):  # pragma: no cover - compiled
+    """Put k at the newest end."""
+    older[k] = newest
+    newer[k] = _NONE
+    if newest == _NONE:
+        oldest = k
+    else:
+        newer[newest] = k
+    return oldest, k
+
+
 @njit(cache=True)
 def lru(ids, nkeys, maxsize, flags):  # pragma: no cover - compiled
     # A doubly linked list over ids, the least recent at `oldest`; cached[k] marks membership.
@@ -44,31 +74,16 @@ def lru(ids, nkeys, maxsize, flags):  # pragma: no cover - compiled
         if cached[k]:
             flags[i] = 1
             hits += 1
-            if k != newest:  # unlink, then append at the newest end
-                n, o = newer[k], older[k]
-                if o == _NONE:
-                    oldest = n
-                else:
-                    newer[o] = n
-                older[n] = o
-                newer[newest] = k
-                older[k] = newest
-                newer[k] = _NONE
-                newest = k
+            if k != newest:
+                oldest, newest = _unlink(k, newer, older, oldest, newest)
+                oldest, newest = _append(k, newer, older, oldest, newest)
             continue
         cached[k] = True
-        older[k] = newest
-        newer[k] = _NONE
-        if newest == _NONE:
-            oldest = k
-        else:
-            newer[newest] = k
-        newest = k
+        oldest, newest = _append(k, newer, older, oldest, newest)
         size += 1
         if size > maxsize:
             victim = oldest
-            oldest = newer[victim]
-            older[oldest] = _NONE
+            oldest, newest = _unlink(victim, newer, older, oldest, newest)
             cached[victim] = False
             size -= 1
     return hits
@@ -107,43 +122,21 @@ def lfu(ids, nkeys, maxsize, flags):  # pragma: no cover - compiled
         if f > 0:
             flags[i] = 1
             hits += 1
-            # unlink k from bucket f
-            n, o = newer[k], older[k]
-            if o == _NONE:
-                head[f] = n
-            else:
-                newer[o] = n
-            if n == _NONE:
-                tail[f] = o
-            else:
-                older[n] = o
+            head[f], tail[f] = _unlink(k, newer, older, head[f], tail[f])
             if head[f] == _NONE and min_freq == f:
                 min_freq = f + 1
             f += 1
         else:
             if size >= maxsize:
                 victim = head[min_freq]
-                n = newer[victim]
-                head[min_freq] = n
-                if n == _NONE:
-                    tail[min_freq] = _NONE
-                else:
-                    older[n] = _NONE
+                head[min_freq], tail[min_freq] = _unlink(victim, newer, older, head[min_freq], tail[min_freq])
                 freq[victim] = 0
                 size -= 1
             size += 1
             f = 1
             min_freq = 1
-        # append k at the newest end of bucket f
         freq[k] = f
-        t = tail[f]
-        older[k] = t
-        newer[k] = _NONE
-        if t == _NONE:
-            head[f] = k
-        else:
-            newer[t] = k
-        tail[f] = k
+        head[f], tail[f] = _append(k, newer, older, head[f], tail[f])
     return hits
 
 
@@ -227,28 +220,29 @@ def sieve(ids, nkeys, maxsize, flags):  # pragma: no cover - compiled
                 visited[node] = False
                 node = oldest if newer[node] == _NONE else newer[node]
             hand = newer[node]
-            n, o = newer[node], older[node]
-            if n == _NONE:
-                newest = o
-            else:
-                older[n] = o
-            if o == _NONE:
-                oldest = n
-            else:
-                newer[o] = n
+            oldest, newest = _unlink(node, newer, older, oldest, newest)
             cached[node] = False
             size -= 1
         cached[k] = True
         visited[k] = False
-        newer[k] = _NONE
-        older[k] = newest
-        if newest != _NONE:
-            newer[newest] = k
-        newest = k
-        if oldest == _NONE:
-            oldest = k
+        oldest, newest = _append(k, newer, older, oldest, newest)
         size += 1
     return hits
+
+
+@njit(cache=True)
+def _evict_main(main, head, length, cap, freq):  # pragma: no cover - compiled
+    """S3-FIFO's main queue (a ring buffer) as a 2-bit CLOCK: reinsert with freq - 1 until one
+    entry with freq 0 leaves. Returns the queue's new head and length."""
+    while True:
+        k = main[head]
+        head = (head + 1) % cap
+        if freq[k] > 0:
+            freq[k] -= 1
+            main[(head + length - 1) % cap] = k
+        else:
+            freq[k] = -1
+            return head, length - 1
 
 
 @njit(cache=True)
@@ -286,62 +280,25 @@ def _s3fifo(ids, nkeys, maxsize, small_cap, main_cap, flags):  # pragma: no cove
                         main[(m_head + m_len) % cap] = key
                         m_len += 1
                         if m_len > main_cap:
-                            while True:  # evict_main
-                                mk = main[m_head]
-                                m_head = (m_head + 1) % cap
-                                if freq[mk] > 0:
-                                    freq[mk] -= 1
-                                    main[(m_head + m_len - 1) % cap] = mk
-                                else:
-                                    m_len -= 1
-                                    freq[mk] = -1
-                                    size -= 1
-                                    break
+                            m_head, m_len = _evict_main(main, m_head, m_len, cap, freq)
+                            size -= 1
                     else:
                         freq[key] = -1
                         size -= 1
                         in_ghost[key] = True
-                        g_older[key] = g_newest
-                        g_newer[key] = _NONE
-                        if g_newest == _NONE:
-                            g_oldest = key
-                        else:
-                            g_newer[g_newest] = key
-                        g_newest = key
+                        g_oldest, g_newest = _append(key, g_newer, g_older, g_oldest, g_newest)
                         g_len += 1
                         if g_len > main_cap:
-                            gk = g_oldest
-                            g_oldest = g_newer[gk]
-                            if g_oldest == _NONE:
-                                g_newest = _NONE
-                            else:
-                                g_older[g_oldest] = _NONE
-                            in_ghost[gk] = False
+                            in_ghost[g_oldest] = False
+                            g_oldest, g_newest = _unlink(g_oldest, g_newer, g_older, g_oldest, g_newest)
                             g_len -= 1
                         break
             else:
-                while True:  # evict_main
-                    mk = main[m_head]
-                    m_head = (m_head + 1) % cap
-                    if freq[mk] > 0:
-                        freq[mk] -= 1
-                        main[(m_head + m_len - 1) % cap] = mk
-                    else:
-                        m_len -= 1
-                        freq[mk] = -1
-                        size -= 1
-                        break
+                m_head, m_len = _evict_main(main, m_head, m_len, cap, freq)
+                size -= 1
         if in_ghost[k]:
             in_ghost[k] = False
-            n, o = g_newer[k], g_older[k]
-            if n == _NONE:
-                g_newest = o
-            else:
-                g_older[n] = o
-            if o == _NONE:
-                g_oldest = n
-            else:
-                g_newer[o] = n
+            g_oldest, g_newest = _unlink(k, g_newer, g_older, g_oldest, g_newest)
             g_len -= 1
             main[(m_head + m_len) % cap] = k
             m_len += 1
