@@ -16,7 +16,7 @@ The interpreter is re-started with PYTHONHASHSEED=0 so that set and dict orders 
 and hence the trace, repeat from run to run.
 
 Usage (from the repository root):
-    python data/record_re_compile.py            # writes data/re_compile.trace
+    python data/record_re_compile.py            # writes hotcache_lab/workloads/traces/re_compile.trace
     python data/record_re_compile.py --check    # re-records and compares with the committed file
 """
 
@@ -34,7 +34,7 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-OUT = Path(__file__).with_name("re_compile.trace")
+OUT = Path(__file__).resolve().parent.parent / "hotcache_lab" / "workloads" / "traces" / "re_compile.trace"
 
 # CPython regression-test modules, run in this order (alphabetical, like regrtest): real library code
 # (argparse, email, tarfile, lib2to3, doctest, unittest, importlib, ...) matching `re` patterns on

@@ -2,20 +2,31 @@
 
     from hotcache_lab import caches, workloads, simulate, memoize
 
-`memoize` here is the decorator (hotcache_lab.memoize.memoize); the other names are modules.
+`memoize` is the decorator (its module is `hotcache_lab.memo.decorator`); `simulate` is the
+`sim` package; the other names are subpackages, one concept each (docs/architecture.md).
 """
 
-from . import caches, observe, races
-from .memoize import CacheInfo, memoize
+import sys
 
-__all__ = ["caches", "memoize", "CacheInfo", "observe", "races", "workloads", "simulate"]
+from . import _moved, caches
+from .memo import CacheInfo, memoize
+from .memo import decorator as _decorator
+
+_moved.install()
+# The old module path `hotcache_lab.memoize` keeps working for `from hotcache_lab.memoize import
+# make_key`; registered here so that importing it never rebinds the attribute `memoize`.
+sys.modules.setdefault(f"{__name__}.memoize", _decorator)
+
+__all__ = ["caches", "memoize", "CacheInfo", "workloads", "simulate"]
 __version__ = "0.1.0"
+
+_LAZY = ("workloads", "sim", "measure", "memo", "concurrency", "expiry", "distributed", "plots", "lessons")
 
 
 def __getattr__(name):
-    # workloads and simulate pull in numpy: load them when first asked for
-    if name in ("workloads", "simulate", "memory"):
-        import importlib
+    # the subpackages that pull in numpy, redis or matplotlib load when first asked for
+    import importlib
 
+    if name in _LAZY or _moved.new_homes(name):
         return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module 'hotcache_lab' has no attribute {name!r}")

@@ -15,6 +15,8 @@ from collections.abc import Callable, Hashable, Iterator, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
+from .. import _check
+
 MISSING: Any = object()  # sentinel: "no entry", distinct from a cached None
 
 
@@ -40,14 +42,7 @@ class CacheStats:
 
 def check_maxsize(maxsize: object, *, allow_none: bool = False) -> int | None:
     """Validate `maxsize`: a positive int, or None where unbounded is meant."""
-    if maxsize is None and allow_none:
-        return None
-    if isinstance(maxsize, bool) or not isinstance(maxsize, int):
-        expected = "a positive int or None" if allow_none else "a positive int"
-        raise TypeError(f"maxsize must be {expected}, got {maxsize!r} ({type(maxsize).__name__})")
-    if maxsize <= 0:
-        raise ValueError(f"maxsize must be a positive int, got {maxsize!r}")
-    return maxsize
+    return _check.maxsize(maxsize, allow_none=allow_none)
 
 
 class Cache(MutableMapping):
@@ -111,6 +106,14 @@ class Cache(MutableMapping):
     def put(self, key: Hashable, value: Any) -> None:
         """Insert or overwrite `key`; may evict. Neither a hit nor a miss."""
         self._store(key, value)
+
+    def request(self, key: Hashable, value: Any = MISSING) -> bool:
+        """Serve one request as every replay in the lab does: get, and put on a miss (the key itself
+        as the value unless one is given). True on a hit."""
+        if self.get(key, MISSING) is not MISSING:
+            return True
+        self.put(key, key if value is MISSING else value)
+        return False
 
     def on_evict(self, callback: Callable[[Hashable, Any], None]) -> Callable[[Hashable, Any], None]:
         """Call `callback(key, value)` for every eviction (not for `del` or `clear`).

@@ -22,9 +22,9 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..caches import LRUCache
+from ..memo.decorator import memoize
 from . import observe, races
-from .caches import LRUCache
-from .memoize import memoize
 from .observe import Computation
 
 # --- a computation worth caching --------------------------------------------------------------
@@ -220,7 +220,7 @@ def draw_stampede(axes, threads: int = 8, compute_ms: float = 40.0) -> dict:
     `axes` is a pair of matplotlib axes (the notebook makes them; this module imports no
     matplotlib). Returns the numbers drawn, so a test can check that a slider changes them.
     """
-    from . import viz
+    from ..plots import live as viz
 
     left, right = axes
     race = stampede(threads, compute_ms)

@@ -62,8 +62,8 @@ from typing import Any
 
 import numpy as np
 
-from .caches import POLICIES, UnboundedCache
-from .caches.base import MISSING, check_maxsize
+from ..caches import POLICIES, UnboundedCache
+from ..caches.base import MISSING, check_maxsize
 
 __all__ = [
     "Scenario", "Choice", "Score", "DEFAULT", "BACKENDS", "LOCKS", "REDIS_POLICIES", "score", "traffic",
@@ -222,7 +222,7 @@ def traffic(scenario: Scenario = DEFAULT) -> tuple[np.ndarray, np.ndarray, np.nd
 
     Cached (a Scenario is frozen and hashable); the arrays are read-only.
     """
-    from . import workloads
+    from .. import workloads
 
     keys = workloads.zipf(n_keys=scenario.n_users, alpha=scenario.alpha, n_requests=scenario.n_requests,
                           seed=scenario.seed)
@@ -467,7 +467,7 @@ def advise(answers: dict[str, bool]) -> tuple[list[str], str]:
 
 def _process_worker(url: str | None, namespace: str, keys: np.ndarray, maxsize: int | None) -> dict:
     """One worker process: its share of the stream through a private cache, then through the shared Redis."""
-    from .backends import RedisCache
+    from ..distributed import RedisCache
 
     private = UnboundedCache() if maxsize is None else POLICIES["lru"](maxsize)
     private_hits = 0
@@ -507,7 +507,7 @@ def measure_processes(trace: Sequence | np.ndarray, processes: int, url: str, *,
         raise TypeError(f"url must be the shared Redis's URL (e.g. start_redis().url), got {url!r}")
     if maxsize is not None:
         check_maxsize(maxsize)
-    from .backends import RedisCache
+    from ..distributed import RedisCache
 
     with RedisCache(url=url, namespace=namespace) as setup:
         setup.clear()

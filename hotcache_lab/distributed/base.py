@@ -7,8 +7,7 @@ import weakref
 from collections.abc import Hashable, Iterator
 from typing import Any
 
-from hotcache_lab.caches.base import Cache, CacheStats, check_maxsize
-
+from ..caches.base import Cache, CacheStats, check_maxsize
 from .codecs import Codec, get_codec
 
 USE_DEFAULT: Any = object()  # put(..., ttl=USE_DEFAULT): the cache's own ttl

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 import numpy as np
 from tqdm.auto import tqdm
 
-from .caches import MISSING, POLICIES, check_maxsize
+from ..caches import MISSING, POLICIES, check_maxsize
 
 __all__ = [
     "POLICY_NAMES", "hit_ratio", "replay", "miss_ratio_curve", "reuse_distances", "reuse_histogram",
@@ -107,7 +107,7 @@ def _kernels():
     global _KERNELS
     if _KERNELS is None:
         try:
-            from . import replay_kernels
+            from . import kernels as replay_kernels
         except ImportError:
             _KERNELS = False
         else:

@@ -46,8 +46,8 @@ from typing import Any
 
 import redis
 
-from .hotkey_sim import episodes
-from .refresh import xfetch_should_refresh
+from ..expiry.hotkey_sim import episodes
+from ..expiry.refresh import xfetch_should_refresh
 
 STRATEGIES = ("none", "lock", "xfetch")
 

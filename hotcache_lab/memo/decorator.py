@@ -28,8 +28,8 @@ from collections.abc import Callable
 from functools import update_wrapper
 from typing import Any
 
-from .caches.base import MISSING, Cache
-from .caches.lru import LRUCache
+from ..caches.base import MISSING, Cache
+from ..caches.lru import LRUCache
 
 # The same fields, in the same order, as functools' cache_info().
 CacheInfo = namedtuple("CacheInfo", ["hits", "misses", "maxsize", "currsize"])

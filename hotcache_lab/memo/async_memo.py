@@ -29,7 +29,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from .memoize import CacheInfo, make_key
+from .decorator import CacheInfo, make_key
 
 
 def _check(func: Callable, maxsize: Any) -> None:

@@ -46,7 +46,7 @@ from dataclasses import dataclass, replace
 from functools import update_wrapper
 from typing import Any, NamedTuple
 
-from .memoize import make_key
+from ..memo.decorator import make_key
 
 STRATEGIES = ("expire", "stale-while-revalidate", "xfetch")
 

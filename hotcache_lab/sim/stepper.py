@@ -29,8 +29,8 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import caches as _caches
-from .caches.base import MISSING, Cache
+from .. import caches as _caches
+from ..caches.base import MISSING, Cache
 
 
 def _as_keys(trace: Iterable) -> list:

@@ -176,7 +176,7 @@ def recommend(user: int, n_items: int = 4_000) -> list[int]:
 def codec_times(value: Any, codecs: tuple[str, ...] = ("json", "pickle"), *, repeat: int = 5,
                 min_time: float = 0.002) -> dict[str, dict[str, float]]:
     """For each codec: encoded bytes, and median seconds to encode (`dumps`) and decode (`loads`)."""
-    from .backends.codecs import get_codec
+    from ..distributed.codecs import get_codec
 
     out = {}
     for name in codecs:
@@ -205,9 +205,9 @@ def measure_ladder(value_size: int = 1_000, *, codec: str = "json", redis: Any =
         raise ValueError(f"rungs must be a non-empty subset of {RUNGS}, got {rungs!r}")
     if compute is not None and not callable(compute):
         raise TypeError(f"compute must be callable, got {compute!r}")
-    from .backends.codecs import get_codec
-    from .caches import LRUCache
-    from .memoize import memoize
+    from ..caches import LRUCache
+    from ..distributed.codecs import get_codec
+    from ..memo.decorator import memoize
 
     value = make_value(value_size)
     encoded = len(get_codec(codec).dumps(value))
@@ -269,7 +269,7 @@ def measure_ladder(value_size: int = 1_000, *, codec: str = "json", redis: Any =
 
 
 def _start(kind: str, codec: str):
-    from .backends import MemcachedCache, RedisCache
+    from ..distributed import MemcachedCache, RedisCache
 
     if kind == "redis":
         return RedisCache(namespace="ladder", codec=codec)

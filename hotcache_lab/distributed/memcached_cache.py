@@ -13,9 +13,8 @@ from urllib.parse import unquote
 from pymemcache.client.base import PooledClient
 from pymemcache.exceptions import MemcacheError, MemcacheServerError
 
-from hotcache_lab.caches.base import MISSING
-
-from ._common import ServerCache
+from ..caches.base import MISSING
+from .base import ServerCache
 from .codecs import Codec
 from .keys import memcached_key
 from .servers import MemcachedServer, ServerUnavailable, start_memcached

@@ -12,9 +12,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
-from hotcache_lab.caches.base import MISSING
-
-from ._common import ServerCache
+from ..caches.base import MISSING
+from .base import ServerCache
 from .codecs import Codec
 from .keys import server_key
 from .servers import RedisServer, ServerUnavailable, start_redis

@@ -29,8 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from .caches import MISSING, LRUCache, TTLCache, UnboundedCache
-from .memory import traced
+from ..caches import MISSING, LRUCache, TTLCache, UnboundedCache
+from ..measure.memory import traced
 
 STRATEGIES = ("unbounded", "lru", "ttl", "clear")
 

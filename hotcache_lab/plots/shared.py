@@ -1,109 +1,13 @@
-"""The house style for plots, live plots driven by sliders, and the drawings several notebooks share.
+"""Drawings several notebooks share: a thread timeline, named curves, a cache's slots, a flow chart.
 
-The one module of the package that imports matplotlib and ipywidgets (lazily, so the rest of the
-package works without them). A live plot is a plain `draw(ax, **values)` function plus sliders:
-moving a slider in the browser and setting `slider.value` in a test run the same `update()`,
-and `update()` also works with no widget front end at all.
+Each takes an axes and a result and draws it; none computes anything.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-FIGSIZE = (7.5, 3.4)  # wide and short: fits beside the prose on a laptop and on a slide
-PALETTE = {
-    "lru": "#1f77b4", "fifo": "#ff7f0e", "lfu": "#2ca02c", "rr": "#9467bd", "sieve": "#d62728",
-    "s3fifo": "#8c564b", "opt": "#7f7f7f", "ttl": "#e377c2", "unbounded": "#17becf",
-}
-
-
-def use_house_style() -> None:
-    """Small, readable figures (about 40 KB each as PNG) so committed notebooks stay light."""
-    import matplotlib as mpl
-
-    mpl.rcParams.update({
-        "figure.figsize": FIGSIZE, "figure.dpi": 80, "savefig.dpi": 80,
-        "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False, "axes.spines.right": False,
-        "axes.titlesize": 11, "axes.labelsize": 10, "legend.fontsize": 9, "legend.frameon": False,
-    })
-
-
-def slider(description: str, min: float, max: float, value: float | None = None, step: float = 1,
-           **kwargs: Any):
-    """An int or float slider that updates on release, labelled wide enough to read."""
-    import ipywidgets as w
-
-    is_int = all(isinstance(v, int) for v in (min, max, step)) and (value is None or isinstance(value, int))
-    cls = w.IntSlider if is_int else w.FloatSlider
-    return cls(value=min if value is None else value, min=min, max=max, step=step,
-               description=description, continuous_update=False,
-               style={"description_width": "initial"}, layout=w.Layout(width="420px"), **kwargs)
-
-
-def log_slider(description: str, min_exp: float, max_exp: float, value: float, **kwargs: Any):
-    """A slider over powers of ten, for sizes and times that span decades."""
-    import ipywidgets as w
-
-    return w.FloatLogSlider(value=value, base=10, min=min_exp, max=max_exp, step=0.1,
-                            description=description, continuous_update=False,
-                            style={"description_width": "initial"}, layout=w.Layout(width="420px"),
-                            **kwargs)
-
-
-class LivePlot:
-    """Controls above a figure that `draw(ax, **values)` redraws whenever a control changes.
-
-    `draw` returns whatever summary it likes (a dict of the numbers it plotted, say); the latest
-    is kept in `.last` and every update is counted in `.updates`, so tests can check that moving
-    a slider changed the plot without looking at pixels.
-    """
-
-    def __init__(self, draw: Callable[..., Any], controls: dict[str, Any], *, ncols: int = 1,
-                 figsize: tuple[float, float] | None = None) -> None:
-        import ipywidgets as w
-
-        self.draw = draw
-        self.controls = controls
-        self.ncols = ncols
-        self.figsize = figsize or FIGSIZE
-        self.output = w.Output()
-        self.widget = w.VBox([*controls.values(), self.output])
-        self.last: Any = None
-        self.updates = 0
-        for control in controls.values():
-            control.observe(lambda change: self.update(), names="value")
-
-    @property
-    def values(self) -> dict[str, Any]:
-        return {name: control.value for name, control in self.controls.items()}
-
-    def update(self) -> Any:
-        """Redraw with the controls' current values; returns what `draw` returned."""
-        import matplotlib.pyplot as plt
-        from IPython.display import clear_output
-
-        with self.output:
-            clear_output(wait=True)
-            fig, axes = plt.subplots(1, self.ncols, figsize=self.figsize, layout="constrained")
-            self.last = self.draw(axes, **self.values)
-            plt.show()
-        plt.close(fig)
-        self.updates += 1
-        return self.last
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        if self.updates == 0:
-            self.update()
-        display(self.widget)
-
-
-def live(draw: Callable[..., Any], ncols: int = 1, figsize: tuple[float, float] | None = None,
-         **controls: Any) -> LivePlot:
-    """Shorthand: `live(draw, maxsize=slider(...), alpha=slider(...))`."""
-    return LivePlot(draw, controls, ncols=ncols, figsize=figsize)
+from .style import PALETTE
 
 
 def draw_timeline(ax, records: Sequence, *, title: str = "who computed what, when") -> None:
