@@ -25,7 +25,11 @@ from hotcache_lab import simulate, workloads
 
 
 def ordereddict_lru_hits(trace: np.ndarray, maxsize: int) -> int:
-    """The baseline: one LRU replay with a bare OrderedDict, no instrumentation."""
+    """The baseline: one LRU replay with a bare OrderedDict, no instrumentation.
+
+    Deliberately its own loop, not `sim.policies._lru` (which reads the trace in chunks): it is the
+    yardstick every contender is measured against, so it must not change when the lab's code does.
+    """
     cache: OrderedDict = OrderedDict()
     hits = 0
     for k in trace.tolist():

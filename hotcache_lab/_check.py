@@ -130,3 +130,17 @@ def int_array(name: str, value: Any, *, positive_values: bool = False):
     if positive_values and (arr <= 0).any():
         raise ValueError(f"{name} must be positive ints, got {arr[arr <= 0][0]}")
     return arr.astype(np.int64, copy=False)
+
+
+def flag(name: str, value: Any) -> bool:
+    """A real bool (True or False), not a truthy stand-in like 1 or "yes"."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be True or False, {_got(value)}")
+    return value
+
+
+def function(name: str, value: Any, *, what: str = "callable") -> Any:
+    """Something to call (a computation, a clock, a hook); `what` says what kind, for the message."""
+    if not callable(value):
+        raise TypeError(f"{name} must be {what}, got {value!r}")
+    return value

@@ -58,7 +58,7 @@ ANNOUNCEMENTS = "@jupyterlab/apputils-extension:announcements"
 EXECUTED_PROMPT = re.compile(r"\[\d+\]:")
 
 # Marks the first live plot on the page: the nearest widget container around an Output widget that shows
-# an image and also holds a slider (`viz.LivePlot` is a VBox of controls above an Output widget).
+# an image and also holds a slider (`plots.LivePlot` is a VBox of controls above an Output widget).
 FIND_LIVE_PLOT_JS = """() => {
   document.querySelectorAll('[data-hc-liveplot]').forEach(e => e.removeAttribute('data-hc-liveplot'));
   for (const out of document.querySelectorAll('.jp-NotebookPanel .widget-output')) {

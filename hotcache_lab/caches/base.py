@@ -1,8 +1,10 @@
 """The shared base of every instrumented cache: counting, eviction hooks, the mapping protocol.
 
 A policy subclass implements `_lookup` and `_store`, and calls `self._evicted(key, value)` when
-it throws an entry out. Entries live in `self._data` (key -> value) unless the policy overrides
-the few methods that read it (`_contains`, `_remove`, `_keys`, `_clear`, `__len__`).
+it throws an entry out; it shows its state through `entries()` and `next_victim()`, the public view
+that step-by-step pictures read (never the private fields). Entries live in `self._data`
+(key -> value) unless the policy overrides the few methods that read it (`_contains`, `_remove`,
+`_keys`, `_clear`, `__len__`).
 Everything a notebook or a test reads (stats, hooks, validation, `MutableMapping`) lives here once.
 
 The caches are not thread-safe on their own, like cachetools' caches: guard them with a lock,
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, MutableMapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from .. import _check
 
@@ -38,6 +40,13 @@ class CacheStats:
     def hit_ratio(self) -> float:
         """Hits over lookups; 0.0 before the first lookup."""
         return self.hits / self.lookups if self.lookups else 0.0
+
+
+class Entry(NamedTuple):
+    """One live entry of a policy that keeps no per-entry marks (LRU, FIFO, RR, unbounded)."""
+
+    key: Hashable
+    value: Any
 
 
 def check_maxsize(maxsize: object, *, allow_none: bool = False) -> int | None:
@@ -85,6 +94,20 @@ class Cache(MutableMapping):
     def __len__(self) -> int:
         return len(self._data)
 
+    def entries(self) -> Iterator[NamedTuple]:
+        """Each live entry, in the policy's own order, with the marks that decide its eviction.
+
+        Here (a policy without marks) `Entry(key, value)` in the order of `iter(cache)`; each policy
+        says what its order and its marks mean. Reading it counts nothing and changes nothing.
+        """
+        data = self._data
+        return (Entry(key, data[key]) for key in self._keys())
+
+    def next_victim(self) -> Hashable | None:
+        """The key the next eviction would take, where the policy's state decides it; None when the
+        cache is empty or the choice is not made yet (random replacement draws it at eviction)."""
+        return None
+
     # --- the public interface ---------------------------------------------------------------
     @property
     def maxsize(self) -> int | None:
@@ -120,8 +143,7 @@ class Cache(MutableMapping):
 
         Returns the callback, so it also works as a decorator.
         """
-        if not callable(callback):
-            raise TypeError(f"on_evict callback must be callable, got {callback!r}")
+        _check.function("on_evict callback", callback)
         self._evict_hooks.append(callback)
         return callback
 

@@ -10,6 +10,7 @@ class FIFOCache(Cache):
 
     Not a plain dict: deleting from the front of a dict leaves dead slots that `next(iter(d))`
     must skip until the dict is rebuilt, so eviction slows down as maxsize grows.
+    `entries()` yields `Entry(key, value)` oldest insertion first; the first is `next_victim()`.
     """
 
     policy = "fifo"
@@ -27,3 +28,6 @@ class FIFOCache(Cache):
             old_key, old_value = data.popitem(last=False)
             self._evicted(old_key, old_value)
         data[key] = value
+
+    def next_victim(self):
+        return next(iter(self._data), None)

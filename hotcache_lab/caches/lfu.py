@@ -6,11 +6,22 @@ Counts never decay, which is exactly why LFU clings to yesterday's hot keys (not
 """
 
 from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any, NamedTuple
 
 from .base import MISSING, Cache
 
 
+class LFUEntry(NamedTuple):
+    key: Hashable
+    value: Any
+    count: int  # accesses while cached, the insertion included
+
+
 class LFUCache(Cache):
+    """`entries()` yields `LFUEntry(key, value, count)` in eviction order: fewest accesses first,
+    ties least recent first; the first is `next_victim()`."""
+
     policy = "lfu"
 
     def __init__(self, maxsize: int) -> None:
@@ -68,6 +79,15 @@ class LFUCache(Cache):
     def frequency(self, key) -> int:
         """How often `key` was accessed while cached (0 if absent); no counting, no touching."""
         return self._freq.get(key, 0)
+
+    def entries(self):
+        for freq in sorted(self._buckets):
+            for key in self._buckets[freq]:
+                yield LFUEntry(key, self._data[key], freq)
+
+    def next_victim(self):
+        bucket = self._buckets.get(self._min_freq)
+        return next(iter(bucket)) if bucket else None
 
     def _clear(self):
         self._data.clear()

@@ -6,7 +6,10 @@ from .base import MISSING, Cache
 
 
 class LRUCache(Cache):
-    """LRU over an OrderedDict: the front is the least recently used entry."""
+    """LRU over an OrderedDict: the front is the least recently used entry.
+
+    `entries()` yields `Entry(key, value)` least recent first; the first is `next_victim()`.
+    """
 
     policy = "lru"
 
@@ -48,3 +51,6 @@ class LRUCache(Cache):
                 hook(old_key, old_value)
 
     _store = put
+
+    def next_victim(self):
+        return next(iter(self._data), None)

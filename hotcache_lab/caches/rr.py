@@ -2,18 +2,22 @@
 
 import random
 
-from .base import MISSING, Cache
+from .. import _check
+from .base import MISSING, Cache, Entry
 
 
 class RRCache(Cache):
-    """Keys live in a list for O(1) random choice; a dict maps each key to its slot."""
+    """Keys live in a list for O(1) random choice; a dict maps each key to its slot.
+
+    `entries()` yields `Entry(key, value)` in slot order (the draw picks a slot); no marks, and no
+    `next_victim()`: the victim is drawn at eviction.
+    """
 
     policy = "rr"
 
     def __init__(self, maxsize: int, seed: int | None = 0) -> None:
         super().__init__(maxsize)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"seed must be an int or None, got {seed!r}")
+        _check.integer("seed", seed, minimum=0, allow_none=True)
         self._rng = random.Random(seed)
         self._data: dict = {}
         self._slot: dict = {}
@@ -43,6 +47,9 @@ class RRCache(Cache):
         if key not in self._data:
             raise KeyError(key)
         return self._drop(key)
+
+    def entries(self):
+        return (Entry(key, self._data[key]) for key in self._order)
 
     def _clear(self):
         self._data.clear()

@@ -11,18 +11,30 @@ evicted. G holds as many keys as M has room for.
 """
 
 from collections import OrderedDict
+from collections.abc import Hashable
+from typing import Any, NamedTuple
 
+from .. import _check
 from .base import MISSING, Cache
 
 
+class S3FIFOEntry(NamedTuple):
+    key: Hashable
+    value: Any
+    queue: str  # "small" (probation) or "main"
+    freq: int  # accesses since it entered its queue, capped at 3
+
+
 class S3FIFOCache(Cache):
+    """`entries()` yields `S3FIFOEntry(key, value, queue, freq)`: the small queue oldest first, then
+    the main queue oldest first. No `next_victim()`: an eviction may first move entries between the
+    queues, so the victim is only known once that cascade has run."""
+
     policy = "s3fifo"
 
     def __init__(self, maxsize: int, small_ratio: float = 0.1) -> None:
         super().__init__(maxsize)
-        if not 0 < small_ratio < 1:
-            raise ValueError(f"small_ratio must be between 0 and 1, got {small_ratio!r}")
-        self.small_ratio = small_ratio
+        self.small_ratio = _check.fraction("small_ratio", small_ratio, low_open=True, high_open=True)
         self._small_cap = max(1, int(maxsize * small_ratio))
         self._main_cap = max(1, maxsize - self._small_cap)
         self._small: OrderedDict = OrderedDict()  # key -> None, oldest first
@@ -96,6 +108,11 @@ class S3FIFOCache(Cache):
         else:
             del self._main[key]
         return value
+
+    def entries(self):
+        for queue, keys in (("small", self._small), ("main", self._main)):
+            for key in keys:
+                yield S3FIFOEntry(key, self._data[key], queue, self._freq[key])
 
     def _clear(self):
         for part in (self._data, self._freq, self._small, self._main, self._ghost):

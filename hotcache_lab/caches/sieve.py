@@ -8,13 +8,26 @@ unvisited one is evicted and the hand stays there. At the newest end the hand wr
 New entries go in at the newest end.
 """
 
+from collections.abc import Hashable
+from typing import Any, NamedTuple
+
 from .base import MISSING, Cache
 
 # A node is a list, for speed: [key, value, visited, newer, older]
 _KEY, _VALUE, _VISITED, _NEWER, _OLDER = range(5)
 
 
+class SIEVEEntry(NamedTuple):
+    key: Hashable
+    value: Any
+    visited: bool  # hit since the hand last passed: the hand spares it once
+    hand: bool  # the next eviction's walk starts here
+
+
 class SIEVECache(Cache):
+    """`entries()` yields `SIEVEEntry(key, value, visited, hand)` oldest first; `next_victim()` is
+    the first unvisited entry at or after the hand (wrapping to the oldest)."""
+
     policy = "sieve"
 
     def __init__(self, maxsize: int) -> None:
@@ -77,6 +90,23 @@ class SIEVECache(Cache):
             self._hand = node[_NEWER]
         self._unlink(node)
         return node[_VALUE]
+
+    def entries(self):
+        start = self._hand or self._oldest
+        node = self._oldest
+        while node is not None:
+            yield SIEVEEntry(node[_KEY], node[_VALUE], node[_VISITED], node is start)
+            node = node[_NEWER]
+
+    def next_victim(self):
+        start = node = self._hand or self._oldest
+        if node is None:
+            return None
+        while node[_VISITED]:  # the hand's walk, without clearing any bit
+            node = node[_NEWER] or self._oldest
+            if node is start:
+                break  # all visited: the walk clears every bit and comes back to where it started
+        return node[_KEY]
 
     def _keys(self):
         return list(self._nodes)

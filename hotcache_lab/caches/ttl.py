@@ -7,24 +7,33 @@ The timer is injectable, so tests and notebooks drive time by hand.
 
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+from typing import Any, NamedTuple
 
+from .. import _check
 from .base import MISSING, Cache, check_maxsize
 
 
+class TTLEntry(NamedTuple):
+    key: Hashable
+    value: Any
+    expires_at: float  # on the cache's timer; an entry at or past it is expired but still held
+
+
 class TTLCache(Cache):
-    """Expired entries are dropped when looked up and on every put; expiry counts as an eviction."""
+    """Expired entries are dropped when looked up and on every put; expiry counts as an eviction.
+
+    `entries()` yields `TTLEntry(key, value, expires_at)` least recent first. `next_victim()`: the
+    soonest expiry if it is already due, else (bounded) the least recent entry, else (unbounded)
+    the soonest expiry, the first to go as time passes.
+    """
 
     policy = "ttl"
 
     def __init__(self, maxsize: int | None, ttl: float, timer: Callable[[], float] = time.monotonic) -> None:
         super().__init__(maxsize)
-        if isinstance(ttl, bool) or not isinstance(ttl, (int, float)):
-            raise TypeError(f"ttl must be a number of seconds, got {ttl!r}")
-        if not ttl > 0:
-            raise ValueError(f"ttl must be positive, got {ttl!r}")
-        if not callable(timer):
-            raise TypeError(f"timer must be callable, got {timer!r}")
+        _check.seconds("ttl", ttl)
+        _check.function("timer", timer)
         self.ttl = ttl
         self.timer = timer
         self._data: OrderedDict = OrderedDict()  # key -> (value, expires_at), least recent first
@@ -91,6 +100,17 @@ class TTLCache(Cache):
         """Seconds until `key` expires (None if absent); for plots of staleness."""
         entry = self._data.get(key)
         return None if entry is None else entry[1] - self.timer()
+
+    def entries(self):
+        return (TTLEntry(key, value, expires_at) for key, (value, expires_at) in self._data.items())
+
+    def next_victim(self):
+        soonest = next(iter(self._expiry.items()), None)
+        if soonest is None:
+            return None
+        if soonest[1] <= self.timer() or self._maxsize is None:
+            return soonest[0]
+        return next(iter(self._data))
 
     def _clear(self):
         self._data.clear()

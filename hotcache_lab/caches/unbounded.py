@@ -4,7 +4,7 @@ from .base import MISSING, Cache
 
 
 class UnboundedCache(Cache):
-    """A dict that never evicts; `maxsize` is None."""
+    """A dict that never evicts; `maxsize` is None. `entries()`: `Entry(key, value)` in insertion order."""
 
     policy = "unbounded"
 

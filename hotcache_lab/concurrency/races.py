@@ -15,7 +15,8 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+
+from .. import _check
 
 
 @dataclass
@@ -32,6 +33,12 @@ class RaceResult:
     def latencies(self) -> list:
         return [e - s for s, e in zip(self.starts, self.ends, strict=True)]
 
+    def raise_first(self, what: str) -> None:
+        """Raise the first thread's error (as RuntimeError from it), if any thread failed."""
+        if self.errors:
+            error = self.errors[0][1]
+            raise RuntimeError(f"{what}: {error!r}") from error
+
 
 def run_together(target: Callable, n_threads: int, args_for: Callable[[int], tuple] | None = None,
                  timeout: float = 30.0) -> RaceResult:
@@ -40,10 +47,8 @@ def run_together(target: Callable, n_threads: int, args_for: Callable[[int], tup
     `args_for(i)` gives thread i's arguments (default: no arguments). Exceptions are collected,
     not raised, so a notebook can show them; a thread still running after `timeout` is an error.
     """
-    if isinstance(n_threads, bool) or not isinstance(n_threads, int) or n_threads < 1:
-        raise ValueError(f"n_threads must be a positive int, got {n_threads!r}")
-    if not callable(target):
-        raise TypeError(f"target must be callable, got {target!r}")
+    n_threads = _check.integer("n_threads", n_threads)
+    _check.function("target", target)
     args_for = args_for or (lambda i: ())
     barrier = threading.Barrier(n_threads + 1)
     out = RaceResult(results=[None] * n_threads, starts=[0.0] * n_threads, ends=[0.0] * n_threads)
@@ -83,14 +88,3 @@ def switch_often(interval: float = 1e-6) -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(old)
-
-
-def percentile(values: list, q: float) -> Any:
-    """The q-th percentile (0-100) by nearest rank: a value that was really observed."""
-    if not values:
-        raise ValueError("percentile of no values")
-    if not 0 <= q <= 100:
-        raise ValueError(f"q must be between 0 and 100, got {q!r}")
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * q // 100))  # ceil(n * q / 100), at least 1
-    return ordered[int(rank) - 1]

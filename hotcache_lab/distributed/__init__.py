@@ -9,6 +9,10 @@
     RedisCache(url=h.url)                 # ... in each worker; h.stop() when done
 
 Every server the lab starts is stopped by `close()`/`stop()`, or at exit.
+
+Measurements on those servers: `ladder` (what one hit costs, in-process against a round trip),
+`processes` (real worker processes sharing one Redis), `redis_lru` (Redis's sampled LRU on a replay),
+`redis_refresh` (a hot key's refresh across processes: a lock key, XFetch).
 """
 
 from .codecs import JsonCodec, PickleCodec

@@ -2,32 +2,24 @@
 
 from __future__ import annotations
 
-import math
 import weakref
 from collections.abc import Hashable, Iterator
 from typing import Any
 
+from .. import _check
 from ..caches.base import Cache, CacheStats, check_maxsize
 from .codecs import Codec, get_codec
 
 USE_DEFAULT: Any = object()  # put(..., ttl=USE_DEFAULT): the cache's own ttl
 
 
-def check_ttl(ttl: object, name: str = "ttl") -> float | None:
-    """A positive number of seconds, or None for "never expires"."""
-    if ttl is None:
-        return None
-    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not math.isfinite(ttl):
-        raise TypeError(f"{name} must be a positive number of seconds or None, got {ttl!r}")
-    if ttl <= 0:
-        raise ValueError(f"{name} must be a positive number of seconds or None, got {ttl!r}")
-    return ttl
-
-
-def check_namespace(namespace: object) -> str:
-    if not isinstance(namespace, str) or not namespace:
-        raise TypeError(f"namespace must be a non-empty str, got {namespace!r}")
-    return namespace
+def close_client(client: Any, server: Any) -> None:
+    """Disconnect `client`, then stop `server` if the cache started one (a finalizer of either cache)."""
+    try:
+        client.close()
+    finally:
+        if server is not None:
+            server.stop()
 
 
 class ServerCache(Cache):
@@ -46,8 +38,8 @@ class ServerCache(Cache):
 
     def __init__(self, *, namespace: str, ttl: float | None, codec: str | Codec) -> None:
         super().__init__(None)
-        self.namespace = check_namespace(namespace)
-        self.ttl = check_ttl(ttl)
+        self.namespace = _check.text("namespace", namespace)
+        self.ttl = _check.seconds("ttl", ttl, allow_none=True)
         self.codec = get_codec(codec)
         self.server = None  # the ServerHandle this cache started, if it started one
         self._closer: weakref.finalize | None = None
@@ -57,7 +49,7 @@ class ServerCache(Cache):
         return check_maxsize(maxsize, allow_none=True)
 
     def _ttl_for(self, ttl: Any) -> float | None:
-        return self.ttl if ttl is USE_DEFAULT else check_ttl(ttl)
+        return self.ttl if ttl is USE_DEFAULT else _check.seconds("ttl", ttl, allow_none=True)
 
     # --- what each server implements ---------------------------------------------------------
     def _server_evictions(self) -> int:

@@ -14,10 +14,10 @@ from pymemcache.client.base import PooledClient
 from pymemcache.exceptions import MemcacheError, MemcacheServerError
 
 from ..caches.base import MISSING
-from .base import ServerCache
+from .base import ServerCache, close_client
 from .codecs import Codec
 from .keys import memcached_key
-from .servers import MemcachedServer, ServerUnavailable, start_memcached
+from .servers import ServerUnavailable, start_memcached
 
 THIRTY_DAYS = 30 * 24 * 3600  # memcached reads a larger expire as an absolute unix time
 
@@ -44,14 +44,6 @@ def expire_seconds(ttl: float | None) -> int:
         return 0
     seconds = max(1, math.ceil(ttl))
     return int(time.time()) + seconds if seconds > THIRTY_DAYS else seconds
-
-
-def _close(client: PooledClient, server: MemcachedServer | None) -> None:
-    try:
-        client.close()
-    finally:
-        if server is not None:
-            server.stop()
 
 
 class MemcachedCache(ServerCache):
@@ -113,7 +105,7 @@ class MemcachedCache(ServerCache):
             no_delay=True,
             default_noreply=False,  # wait for STORED, so a refused value is an error, not silence
         )
-        self._closer = weakref.finalize(self, _close, self.client, server)
+        self._closer = weakref.finalize(self, close_client, self.client, server)
         try:
             self.client.version()
         except (OSError, MemcacheError) as exc:

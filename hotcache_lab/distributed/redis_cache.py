@@ -12,17 +12,26 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 
+from .. import _check
 from ..caches.base import MISSING
-from .base import ServerCache
+from .base import ServerCache, close_client
 from .codecs import Codec
 from .keys import server_key
-from .servers import RedisServer, ServerUnavailable, start_redis
+from .servers import ServerUnavailable, start_redis
 
 EVICTION_POLICIES = (
     "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random",
     "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
 )
 _GLOB_SPECIAL = re.compile(r"([*?\[\]\\])")
+
+
+def check_samples(samples: object) -> int:
+    """Redis's maxmemory-samples: keys sampled per eviction, an int from 1 to 64."""
+    samples = _check.integer("samples", samples)
+    if samples > 64:
+        raise ValueError(f"samples (maxmemory-samples) must be an int from 1 to 64, got {samples!r}")
+    return samples
 
 
 def redact(url: str) -> str:
@@ -33,14 +42,6 @@ def redact(url: str) -> str:
     netloc = parts.netloc.rpartition("@")
     user = parts.username or ""
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc[2]}"))
-
-
-def _close(client: redis.Redis, server: RedisServer | None) -> None:
-    try:
-        client.close()
-    finally:
-        if server is not None:
-            server.stop()
 
 
 class RedisCache(ServerCache):
@@ -104,7 +105,7 @@ class RedisCache(ServerCache):
             if server is not None:
                 server.stop()
             raise ValueError(f"not a Redis URL: {redact(url)!r} ({exc})") from None
-        self._closer = weakref.finalize(self, _close, self.client, server)
+        self._closer = weakref.finalize(self, close_client, self.client, server)
         try:
             self.client.ping()
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
@@ -177,13 +178,9 @@ class RedisCache(ServerCache):
         `maxmemory_bytes` counts all the server's memory (`used_memory()`, about 1 MB when empty),
         not only values, so set it above the empty server's figure. 0 means no limit.
         """
-        if isinstance(maxmemory_bytes, bool) or not isinstance(maxmemory_bytes, int) or maxmemory_bytes < 0:
-            raise ValueError(f"maxmemory_bytes must be an int >= 0 (0: no limit), got {maxmemory_bytes!r}")
-        if policy not in EVICTION_POLICIES:
-            known = ", ".join(EVICTION_POLICIES)
-            raise ValueError(f"unknown maxmemory-policy {policy!r}; Redis knows {known}")
-        if isinstance(samples, bool) or not isinstance(samples, int) or not 1 <= samples <= 64:
-            raise ValueError(f"samples (maxmemory-samples) must be an int from 1 to 64, got {samples!r}")
+        maxmemory_bytes = _check.integer("maxmemory_bytes", maxmemory_bytes, minimum=0)
+        _check.one_of("policy (maxmemory-policy)", policy, EVICTION_POLICIES)
+        samples = check_samples(samples)
         self.client.config_set("maxmemory", maxmemory_bytes)
         self.client.config_set("maxmemory-policy", policy)
         self.client.config_set("maxmemory-samples", samples)

@@ -25,19 +25,13 @@ The value lives in a hash `{value, delta}` (HSET + PEXPIRE in one MULTI), read w
 one MULTI, so a reader sees the value and its remaining TTL together. Values are str (what Redis
 returns with decode_responses=True); `compute()` should return a str, bytes or number.
 
-`run_processes(url, strategy)` measures it: several processes (each with a few threads) request the
-key at a steady rate for a few TTLs; each computation is logged with its wall-clock start and end
-(the same machine clock for all processes) and counted with INCR on the server as a cross-check.
+`redis_refresh_processes.run_processes(url, strategy)` measures it with several processes at once.
 """
 
 from __future__ import annotations
 
 import math
-import multiprocessing
-import os
-import queue
 import random
-import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -46,10 +40,11 @@ from typing import Any
 
 import redis
 
-from ..expiry.hotkey_sim import episodes
+from .. import _check
 from ..expiry.refresh import xfetch_should_refresh
 
-STRATEGIES = ("none", "lock", "xfetch")
+#: how clients in several processes refresh one Redis key: no coordination, a lock key, or XFetch
+REDIS_REFRESH_STRATEGIES = ("none", "lock", "xfetch")
 
 # KEYS[1] = the lock key, ARGV[1] = our token. Delete only if the lock still holds our token.
 RELEASE_SCRIPT = """
@@ -58,14 +53,6 @@ if redis.call('get', KEYS[1]) == ARGV[1] then
 end
 return 0
 """
-
-
-def _check_number(name: str, value: Any, *, positive: bool = True) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not math.isfinite(value) or (value <= 0 if positive else value < 0):
-        raise ValueError(f"{name} must be a {'positive' if positive else 'non-negative'} finite number, "
-                         f"got {value!r}")
 
 
 def connect(url: str) -> redis.Redis:
@@ -109,15 +96,13 @@ class RedisRefresher:
                  wait_timeout: float = 10.0, rng=None, counter_key: str | None = None) -> None:
         if not isinstance(client, redis.Redis):
             raise TypeError(f"client must be a redis.Redis (see connect(url)), got {client!r}")
-        if not isinstance(key, str) or not key:
-            raise TypeError(f"key must be a non-empty str, got {key!r}")
-        if not callable(compute):
-            raise TypeError(f"compute must be callable, got {compute!r}")
-        if strategy not in STRATEGIES:
-            raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
-        for name, value in (("ttl", ttl), ("beta", beta), ("lock_timeout", lock_timeout), ("poll", poll),
+        _check.text("key", key)
+        _check.function("compute", compute)
+        _check.one_of("strategy", strategy, REDIS_REFRESH_STRATEGIES)
+        for name, value in (("ttl", ttl), ("lock_timeout", lock_timeout), ("poll", poll),
                             ("wait_timeout", wait_timeout)):
-            _check_number(name, value)
+            _check.seconds(name, value)
+        _check.positive("beta", beta)
         rng = random.Random(0) if rng is None else rng
         if not callable(getattr(rng, "random", None)):
             raise TypeError(f"rng must have a .random() method, got {rng!r}")
@@ -222,197 +207,3 @@ class RedisRefresher:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"waited {self.wait_timeout} s for {self.key!r} while {self.lock_key!r} "
                                    "was held by another client; raise wait_timeout or check that client")
-
-
-# --- several processes ----------------------------------------------------------------------------
-
-
-def slow_backend(seconds: float) -> Callable[[], str]:
-    """A stand-in for the database: sleeps `seconds`, returns who computed it and when."""
-    def compute() -> str:
-        time.sleep(seconds)
-        return f"pid {os.getpid()} at {time.time():.3f}"
-    return compute
-
-
-def _client_loop(refresher: RedisRefresher, start: float, duration: float, rate: float, offset: float,
-                 errors: list) -> None:
-    """Request at a steady `rate` from wall time `start + offset` until `start + duration`."""
-    i = 0
-    while True:
-        due = start + offset + i / rate
-        if due >= start + duration:
-            return
-        pause = due - time.time()
-        if pause > 0:
-            time.sleep(pause)
-        try:
-            refresher.get()
-        except Exception as exc:  # reported to the parent, not swallowed
-            errors.append(repr(exc))
-            return
-        i += 1
-
-
-def _worker(url: str, params: dict, index: int, go, results) -> None:
-    try:
-        client = connect(url)
-    except Exception as exc:
-        results.put(("failed", index, repr(exc)))
-        return
-    threads_n = params["threads"]
-    refreshers = [
-        RedisRefresher(client, params["key"], slow_backend(params["recompute"]), ttl=params["ttl"],
-                       strategy=params["strategy"], beta=params["beta"], lock_timeout=params["lock_timeout"],
-                       rng=random.Random(params["seed"] * 1000 + index * threads_n + t),
-                       counter_key=params["counter_key"])
-        for t in range(threads_n)
-    ]
-    errors: list = []
-    results.put(("ready", index, None))
-    if not go.wait(timeout=120):
-        return
-    start = time.time()  # within a millisecond or so of the parent's and the other workers'
-    clients = params["processes"] * threads_n
-    stagger = 1 / (clients * params["rate"])  # the clients' requests interleave evenly
-    threads = [threading.Thread(target=_client_loop, args=(r, start, params["duration"], params["rate"],
-                                                           (index * threads_n + t) * stagger, errors))
-               for t, r in enumerate(refreshers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    merged = RefresherStats()
-    for r in refreshers:
-        s = r.stats
-        for name in ("calls", "hits", "computations", "early", "waits", "double_checked", "lock_steals",
-                     "polls"):
-            setattr(merged, name, getattr(merged, name) + getattr(s, name))
-        merged.max_latency = max(merged.max_latency, s.max_latency)
-        merged.intervals.extend((a, b, early, index) for a, b, early in s.intervals)
-    client.close()
-    results.put(("done", index, (os.getpid(), merged, errors)))
-
-
-@dataclass
-class ProcessRun:
-    """What several processes did to one Redis key (times in seconds)."""
-
-    strategy: str
-    params: dict
-    per_process: list[int]  # computations by each process
-    per_episode: list[int]  # computations in each refresh episode (overlapping in time)
-    computations: int
-    server_count: int  # the INCR counter on the server: must equal computations
-    calls: int
-    hits: int
-    early: int
-    waits: int
-    double_checked: int
-    max_latency: float
-    intervals: list = field(repr=False)  # (start, end, early, process index), seconds from the run's start
-
-    @property
-    def per_expiry(self) -> float:
-        return self.computations / len(self.per_episode) if self.per_episode else 0.0
-
-    def summary(self) -> dict:
-        return {"recomputations": self.computations, "episodes": len(self.per_episode),
-                "per_expiry": round(self.per_expiry, 2),
-                "max_in_one_episode": max(self.per_episode, default=0), "early": self.early,
-                "waits": self.waits}
-
-
-def run_processes(url: str, strategy: str = "lock", *, processes: int = 3, threads: int = 2,
-                  rate: float = 50.0, recompute: float = 0.05, ttl: float = 0.5, periods: int = 3,
-                  beta: float = 1.0, lock_timeout: float = 2.0, seed: int = 0, key: str | None = None,
-                  start_method: str | None = None, timeout: float = 60.0) -> ProcessRun:
-    """`processes` processes x `threads` threads each request one key at `rate` per second per client,
-    for `periods * ttl + ttl / 2` seconds, starting from a warm value; returns what they computed.
-
-    The clients are evenly staggered, so together they send `processes * threads * rate` requests per
-    second. `start_method` None means the platform's default (fork on Linux before Python 3.14,
-    spawn on macOS and Windows); the worker is a function of this module, so every method works,
-    also inside a Jupyter kernel ("spawn" costs about a second per process on a busy 2-core machine).
-    """
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
-    for name, value in (("processes", processes), ("threads", threads), ("periods", periods)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-    for name, value in (("rate", rate), ("recompute", recompute), ("ttl", ttl), ("beta", beta),
-                        ("lock_timeout", lock_timeout), ("timeout", timeout)):
-        _check_number(name, value)
-    client = connect(url)
-    key = key or f"hot:{strategy}:{uuid.uuid4().hex[:8]}"
-    counter_key = f"{key}:computations"
-    client.delete(key, f"lock:{key}", counter_key)
-    duration = periods * ttl + ttl / 2
-    ctx = multiprocessing.get_context(start_method)  # None: the platform's default
-    go = ctx.Event()
-    results = ctx.Queue()
-    params = {"key": key, "strategy": strategy, "processes": processes, "threads": threads, "rate": rate,
-              "recompute": recompute, "ttl": ttl, "beta": beta, "lock_timeout": lock_timeout, "seed": seed,
-              "counter_key": counter_key, "duration": duration}
-    warm = RedisRefresher(client, key, slow_backend(0.0), ttl=3600, strategy="none")
-    warm.store(f"warm at {time.time():.3f}", recompute)  # warm, so the stampede studied is the one at expiry
-    workers = [ctx.Process(target=_worker, args=(url, params, index, go, results), daemon=True)
-               for index in range(processes)]
-
-    def collect(kind: str, seconds: float) -> list:
-        """Wait for one `kind` message from every worker, noticing workers that die or fail."""
-        got: dict = {}
-        deadline = time.monotonic() + seconds
-        while len(got) < processes:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{processes - len(got)} worker processes did not report {kind!r} "
-                                   f"within {seconds:.0f} s")
-            try:
-                what, index, payload = results.get(timeout=0.5)
-            except queue.Empty:
-                dead = [w for w in workers if w.exitcode not in (None, 0)]
-                if dead:
-                    raise RuntimeError(f"worker process {dead[0].pid} exited with code "
-                                       f"{dead[0].exitcode}") from None
-                continue
-            if what == "failed":
-                raise RuntimeError(f"worker {index} failed: {payload}")
-            if what == kind:
-                got[index] = payload
-        return [got[i] for i in range(processes)]
-
-    try:
-        for w in workers:
-            w.start()
-        collect("ready", timeout)  # every process is connected: go
-        client.pexpire(key, max(1, round(ttl * 1000)))  # the first expiry is at start + ttl
-        start = time.time()
-        go.set()
-        collected = collect("done", duration + timeout)
-        server_count = int(client.get(counter_key) or 0)
-        client.delete(key, f"lock:{key}", counter_key)
-    finally:
-        go.set()  # a worker still waiting to start returns at once
-        for w in workers:
-            if w.pid is None:
-                continue
-            w.join(5)
-            if w.is_alive():
-                w.terminate()
-                w.join(5)
-        client.close()
-    errors = [e for _, _, errs in collected for e in errs]
-    if errors:
-        raise RuntimeError(f"{len(errors)} requests failed in the workers, first: {errors[0]}")
-    intervals = sorted((a - start, b - start, early, index)
-                       for _, stats, _ in collected for a, b, early, index in stats.intervals)
-    stats = [r[1] for r in collected]
-    return ProcessRun(
-        strategy=strategy, params={k: v for k, v in params.items() if k not in ("key", "counter_key")},
-        per_process=[s.computations for s in stats],
-        per_episode=[len(g) for g in episodes([(a, b) for a, b, _, _ in intervals])],
-        computations=sum(s.computations for s in stats), server_count=server_count,
-        calls=sum(s.calls for s in stats), hits=sum(s.hits for s in stats), early=sum(s.early for s in stats),
-        waits=sum(s.waits for s in stats), double_checked=sum(s.double_checked for s in stats),
-        max_latency=max(s.max_latency for s in stats), intervals=intervals,
-    )

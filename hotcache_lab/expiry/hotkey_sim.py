@@ -3,7 +3,7 @@
 Requests for one key arrive at `rate` per second (evenly spaced, optionally jittered with a seed).
 A computation of the value takes exactly `recompute` seconds. The cache starts warm (the value was
 stored at t = 0), so the first expiry is at t = ttl: the stampede studied here is the one at
-expiry, not a cold start. Each request goes through `hotcache_lab.refresh.RefreshCore`, the same
+expiry, not a cold start. Each request goes through `hotcache_lab.expiry.refresh.RefreshCore`, the same
 decision code as `ttl_memoize`, and then:
 
 - HIT / STALE: answered at once;
@@ -28,6 +28,8 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .. import _check
+from .intervals import bucket_peaks, episodes, running_at_once
 from .refresh import BACKGROUND, COMPUTE, HIT, REFRESH, STALE, WAIT, RefreshCore, check_strategy
 
 US = 1_000_000  # microseconds per second
@@ -42,14 +44,6 @@ CONFIGS = {
 }
 
 
-def _positive(name: str, value, *, integer: bool = False) -> None:
-    kinds = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, kinds):
-        raise TypeError(f"{name} must be a{' positive int' if integer else ' number'}, got {value!r}")
-    if not math.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be positive, got {value!r}")
-
-
 def to_us(seconds: float) -> int:
     """Seconds to integer microseconds (rounded to the nearest)."""
     return int(round(seconds * US))
@@ -58,10 +52,9 @@ def to_us(seconds: float) -> int:
 def arrival_times(rate: float, duration: float, *, jitter: float = 0.0, seed: int = 0) -> list[int]:
     """Request times in microseconds: i / rate for every i with i / rate < duration, each moved later by
     `jitter * U / rate` (U uniform in [0, 1), seeded), so jitter < 1 keeps them in order."""
-    _positive("rate", rate)
-    _positive("duration", duration)
-    if isinstance(jitter, bool) or not isinstance(jitter, (int, float)) or not 0 <= jitter < 1:
-        raise ValueError(f"jitter must be a number in [0, 1), got {jitter!r}")
+    rate = _check.positive("rate", rate)
+    duration = _check.positive("duration", duration)
+    jitter = _check.fraction("jitter", jitter, high_open=True)
     n = math.ceil(duration * rate)
     rng = random.Random(2 * seed + 1)
     times = []
@@ -70,55 +63,6 @@ def arrival_times(rate: float, duration: float, *, jitter: float = 0.0, seed: in
         if t < duration:
             times.append(to_us(t))
     return times
-
-
-def episodes(intervals: Sequence[tuple[float, float]]) -> list[list[tuple[float, float]]]:
-    """Group computations [start, end) into refresh episodes: chains of overlapping intervals."""
-    groups: list[list[tuple[float, float]]] = []
-    end = -math.inf
-    for start, stop in sorted(intervals):
-        if start >= end:  # half-open: one that starts as the last one ends is a new episode
-            groups.append([])
-            end = stop
-        else:
-            end = max(end, stop)
-        groups[-1].append((start, stop))
-    return groups
-
-
-def concurrency(intervals: Sequence[tuple[float, float]]) -> tuple[list[float], list[int]]:
-    """The exact step curve of computations running at once: level[k] holds from times[k] to times[k+1].
-
-    Intervals are half-open [start, end): one ending at t and another starting at t never overlap.
-    """
-    changes = sorted([(s, 1) for s, _ in intervals] + [(e, -1) for _, e in intervals])  # ends first at ties
-    times, levels, level = [], [], 0
-    for t, step in changes:
-        level += step
-        if times and times[-1] == t:
-            levels[-1] = level
-        else:
-            times.append(t)
-            levels.append(level)
-    return times, levels
-
-
-def bucket_peaks(intervals: Sequence[tuple[float, float]], duration: float, bucket: float) -> list[int]:
-    """The most computations running at once within each bucket [k * bucket, (k + 1) * bucket)."""
-    _positive("bucket", bucket)
-    n = max(1, math.ceil(duration / bucket))
-    peaks = [0] * n
-    times, levels = concurrency(intervals)
-    for k, level in enumerate(levels):
-        if level <= 0:
-            continue
-        start = times[k]
-        stop = times[k + 1] if k + 1 < len(times) else start
-        first = int(start // bucket)
-        last = max(first, math.ceil(stop / bucket) - 1)
-        for b in range(max(0, first), min(n - 1, last) + 1):
-            peaks[b] = max(peaks[b], level)
-    return peaks
 
 
 @dataclass
@@ -169,7 +113,7 @@ class HotKeyRun:
 
     def load_curve(self) -> tuple[list[float], list[int]]:
         """The exact step curve of concurrent computations, from 0 to the end of the run."""
-        times, levels = concurrency(self.intervals)
+        times, levels = running_at_once(self.intervals)
         return [0.0, *times, self.duration], [0, *levels, 0]
 
     def summary(self) -> dict:
@@ -188,6 +132,52 @@ class HotKeyRun:
         }
 
 
+class _Replay:
+    """One run's event loop: arrivals in order, computations finishing on a heap, in microseconds."""
+
+    def __init__(self, core: RefreshCore, r_us: int) -> None:
+        self.core, self.r_us = core, r_us
+        self.pending: list[tuple[int, int, object]] = []  # (finish time, sequence, flight): a heap
+        self.finish_at: dict[object, int] = {}
+        self.intervals: list[tuple[int, int]] = []
+        self.leads: list[float] = []
+        self.early = self.waits = self.delayed = self.version = self.longest = 0
+
+    def start(self, now: int, flight) -> None:
+        entry = self.core.entries.get(KEY)
+        lead = entry.expiry - now if entry is not None else 0
+        self.early += lead > 0
+        self.leads.append(lead / US)
+        self.finish_at[flight] = now + self.r_us
+        heapq.heappush(self.pending, (now + self.r_us, len(self.intervals), flight))
+        self.intervals.append((now, now + self.r_us))
+
+    def finish_until(self, now: float) -> None:
+        while self.pending and self.pending[0][0] <= now:  # computations end before a request at that time
+            t, _, flight = heapq.heappop(self.pending)
+            self.version += 1
+            self.core.finish(KEY, flight, self.version, t)
+
+    def request(self, now: int) -> None:
+        self.finish_until(now)
+        verdict = self.core.decide(KEY, now)
+        action = verdict.action
+        if action is HIT or action is STALE:
+            return
+        if action is BACKGROUND:
+            self.start(now, verdict.flight)
+        elif action is REFRESH or action is COMPUTE:
+            self.start(now, verdict.flight)
+            self.delayed += 1
+            self.longest = max(self.longest, self.r_us)
+        elif action is WAIT:
+            self.waits += 1
+            self.delayed += 1
+            self.longest = max(self.longest, self.finish_at[verdict.flight] - now)
+        else:  # pragma: no cover - RefreshCore has no other answer
+            raise AssertionError(action)
+
+
 def simulate_hot_key(strategy: str = "expire", *, rate: float = 100.0, recompute: float = 0.2,
                      ttl: float = 10.0, periods: int = 3, duration: float | None = None, beta: float = 1.0,
                      grace: float | None = None, single_flight: bool = True, background: bool = False,
@@ -199,16 +189,14 @@ def simulate_hot_key(strategy: str = "expire", *, rate: float = 100.0, recompute
     strategy does to the refresh times. For stale-while-revalidate `grace` defaults to `ttl / 2`.
     `bucket` (default duration / 400) is the width of the load-over-time buckets.
     """
-    _positive("recompute", recompute)
-    _positive("ttl", ttl)
-    _positive("periods", periods, integer=True)
+    _check.positive("recompute", recompute)
+    _check.positive("ttl", ttl)
+    _check.integer("periods", periods)
     if strategy == "stale-while-revalidate" and grace is None:
         grace = ttl / 2
     check_strategy(strategy, grace, beta)  # in seconds, before anything is converted to microseconds
-    duration = periods * ttl + ttl / 2 if duration is None else duration
-    _positive("duration", duration)
-    bucket = duration / 400 if bucket is None else bucket
-    _positive("bucket", bucket)
+    duration = _check.positive("duration", periods * ttl + ttl / 2 if duration is None else duration)
+    bucket = _check.positive("bucket", duration / 400 if bucket is None else bucket)
     r_us = to_us(recompute)
     if r_us < 1:
         raise ValueError(f"recompute must be at least a microsecond, got {recompute!r}")
@@ -216,63 +204,21 @@ def simulate_hot_key(strategy: str = "expire", *, rate: float = 100.0, recompute
                        rng=random.Random(2 * seed), single_flight=single_flight, background=background)
     core.prime(KEY, 0, stored=0, delta=r_us)
     arrivals = arrival_times(rate, duration, jitter=jitter, seed=seed)
-
-    pending: list[tuple[int, int, object]] = []  # (finish time, sequence, flight): a heap
-    finish_at: dict[object, int] = {}
-    intervals: list[tuple[int, int]] = []
-    leads: list[float] = []
-    early = waits = delayed = version = 0
-    longest = 0
-
-    def start(now, flight):
-        nonlocal early
-        entry = core.entries.get(KEY)
-        lead = entry.expiry - now if entry is not None else 0
-        early += lead > 0
-        leads.append(lead / US)
-        finish_at[flight] = now + r_us
-        heapq.heappush(pending, (now + r_us, len(intervals), flight))
-        intervals.append((now, now + r_us))
-
-    def finish_until(now):
-        nonlocal version
-        while pending and pending[0][0] <= now:  # computations end before a request at the same time
-            t, _, flight = heapq.heappop(pending)
-            version += 1
-            core.finish(KEY, flight, version, t)
-
+    run = _Replay(core, r_us)
     for now in arrivals:
-        finish_until(now)
-        verdict = core.decide(KEY, now)
-        action = verdict.action
-        if action is HIT or action is STALE:
-            continue
-        if action is BACKGROUND:
-            start(now, verdict.flight)
-        elif action is REFRESH or action is COMPUTE:
-            start(now, verdict.flight)
-            delayed += 1
-            longest = max(longest, r_us)
-        elif action is WAIT:
-            waits += 1
-            delayed += 1
-            longest = max(longest, finish_at[verdict.flight] - now)
-        else:  # pragma: no cover - RefreshCore has no other answer
-            raise AssertionError(action)
-    finish_until(math.inf)
-
-    seconds = [(s / US, e / US) for s, e in intervals]
-    stats = core.stats
+        run.request(now)
+    run.finish_until(math.inf)
+    seconds = [(s / US, e / US) for s, e in run.intervals]
     return HotKeyRun(
         label=label or strategy, strategy=strategy,
         params={"rate": rate, "recompute": recompute, "ttl": ttl, "periods": periods, "beta": beta,
                 "grace": grace, "single_flight": single_flight, "background": background, "jitter": jitter,
                 "seed": seed},
-        requests=len(arrivals), computations=len(intervals),
-        per_episode=[len(g) for g in episodes(intervals)], intervals=seconds, early=early,
-        leads=leads, waits=waits, delayed=delayed, longest_wait=longest / US,
-        stale_served=stats.stale_served, max_staleness=stats.max_staleness / US, duration=duration,
-        bucket=bucket, load=bucket_peaks(seconds, duration, bucket),
+        requests=len(arrivals), computations=len(run.intervals),
+        per_episode=[len(g) for g in episodes(run.intervals)], intervals=seconds, early=run.early,
+        leads=run.leads, waits=run.waits, delayed=run.delayed, longest_wait=run.longest / US,
+        stale_served=core.stats.stale_served, max_staleness=core.stats.max_staleness / US,
+        duration=duration, bucket=bucket, load=bucket_peaks(seconds, duration, bucket),
     )
 
 
@@ -305,39 +251,3 @@ def summary_table(runs: dict[str, HotKeyRun], fields: Sequence[str] = ("per_expi
         s = run.summary()
         lines.append(" ".join([f"{label:<{width}}", *(f"{s[f]!s:>17}" for f in fields)]))
     return "\n".join(lines)
-
-
-STYLE = {
-    "expire": {"color": "#d62728", "lw": 1.6},
-    "expire+single-flight": {"color": "#1f77b4", "lw": 1.6},
-    "stale-while-revalidate": {"color": "#2ca02c", "lw": 1.6},
-    "xfetch": {"color": "#9467bd", "lw": 1.6},
-}
-
-
-def draw_backend_load(ax, rate: float = 100.0, recompute: float = 0.2, ttl: float = 10.0, beta: float = 1.0,
-                      periods: int = 3, seed: int = 0) -> dict:
-    """For a live plot: the backend's load (computations running at once) over time, per strategy.
-
-    `ax` is one matplotlib Axes (every strategy on it) or a sequence of one Axes per strategy in
-    CONFIGS (one panel each, shared scale). Imports no plotting library; returns {label: summary}.
-    """
-    runs = compare(rate=rate, recompute=recompute, ttl=ttl, beta=beta, periods=periods, seed=seed)
-    panels = list(ax) if hasattr(ax, "__len__") else [ax] * len(runs)
-    if len(panels) != len(runs):
-        raise ValueError(f"ax must be one Axes or {len(runs)} of them, got {len(panels)}")
-    top = max(run.peak_load for run in runs.values())
-    for panel, (label, run) in zip(panels, runs.items(), strict=True):
-        times, levels = run.load_curve()
-        panel.step(times, levels, where="post", **STYLE.get(label, {}),
-                   label=f"{label}: {run.per_expiry:.1f}/expiry, peak {run.peak_load}")
-        panel.set_ylim(0, top * 1.1 + 0.5)
-        panel.set_xlabel("time (s)")
-        if len(set(map(id, panels))) > 1:
-            panel.set_title(f"{label}\n{run.per_expiry:.3g} per expiry, peak {run.peak_load}", fontsize=9)
-    panels[0].set_ylabel("recomputations at once")
-    if len(set(map(id, panels))) == 1:
-        panels[0].set_title(f"a hot key at {rate:g} req/s, recompute {recompute:g} s, TTL {ttl:g} s, "
-                            f"beta {beta:g}")
-        panels[0].legend(loc="upper left", fontsize=8)
-    return {label: run.summary() for label, run in runs.items()}

@@ -31,7 +31,7 @@ Entries are stored when the computation finishes: `expiry = finished + ttl`. Tim
 are injected (`clock` returns seconds, `rng` has `.random()`), so tests drive them exactly.
 
 The decisions live in `RefreshCore`, a plain single-threaded state machine; `ttl_memoize` calls it
-under one lock, and `hotcache_lab.hotkey_sim` replays simulated traffic through the same object,
+under one lock, and `hotcache_lab.expiry.hotkey_sim` replays simulated traffic through the same object,
 so the simulation's numbers are those of this code.
 """
 
@@ -46,9 +46,11 @@ from dataclasses import dataclass, replace
 from functools import update_wrapper
 from typing import Any, NamedTuple
 
+from .. import _check
 from ..memo.decorator import make_key
 
-STRATEGIES = ("expire", "stale-while-revalidate", "xfetch")
+#: the refresh strategies of `ttl_memoize` (and of the simulation that replays its decisions)
+REFRESH_STRATEGIES = ("expire", "stale-while-revalidate", "xfetch")
 
 # What `RefreshCore.decide` tells a caller to do.
 HIT = "hit"  # a fresh value: return it
@@ -59,30 +61,17 @@ COMPUTE = "compute"  # nothing usable: compute now
 WAIT = "wait"  # nothing usable and another caller is computing it: wait for its result
 
 
-def _check_seconds(name: str, value: Any, *, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{name} must be a number of seconds, got {value!r}")
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a {'non-negative' if allow_zero else 'positive'} finite number, "
-                         f"got {value!r}")
-    return value
-
-
 def check_strategy(strategy: Any, grace: Any, beta: Any) -> None:
     """Validate a strategy and its parameters (shared by ttl_memoize, the simulation and Redis)."""
-    if strategy not in STRATEGIES:
-        raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
+    _check.one_of("strategy", strategy, REFRESH_STRATEGIES)
     if strategy == "stale-while-revalidate":
         if grace is None:
             raise ValueError("grace (seconds a stale value may still be served after expiry) is required "
                              "for strategy='stale-while-revalidate'")
-        _check_seconds("grace", grace)
+        _check.seconds("grace", grace)
     elif grace is not None:
         raise ValueError(f"grace only applies to strategy='stale-while-revalidate', not {strategy!r}")
-    if isinstance(beta, bool) or not isinstance(beta, (int, float)):
-        raise TypeError(f"beta must be a number, got {beta!r}")
-    if not math.isfinite(beta) or beta <= 0:
-        raise ValueError(f"beta must be a positive finite number, got {beta!r}")
+    _check.positive("beta", beta)
 
 
 def xfetch_should_refresh(now: float, expiry: float, delta: float, beta: float, rng) -> bool:
@@ -153,16 +142,14 @@ class RefreshCore:
 
     def __init__(self, ttl: float, strategy: str = "expire", *, grace: float | None = None, beta: float = 1.0,
                  rng=None, single_flight: bool = True, background: bool = False) -> None:
-        _check_seconds("ttl", ttl)
+        _check.seconds("ttl", ttl)
         check_strategy(strategy, grace, beta)
         if rng is None:
             rng = random.Random(0)
         if not callable(getattr(rng, "random", None)):
             raise TypeError(f"rng must have a .random() method (like random.Random(0)), got {rng!r}")
-        if not isinstance(single_flight, bool):
-            raise TypeError(f"single_flight must be a bool, got {single_flight!r}")
-        if not isinstance(background, bool):
-            raise TypeError(f"background must be a bool, got {background!r}")
+        _check.flag("single_flight", single_flight)
+        _check.flag("background", background)
         if background and strategy != "stale-while-revalidate":
             raise ValueError(
                 f"background=True only applies to strategy='stale-while-revalidate', not {strategy!r}")
@@ -235,12 +222,83 @@ class RefreshCore:
 
     def prime(self, key: Any, value: Any, stored: float, delta: float = 0.0) -> None:
         """Store `value` as if a computation of `delta` seconds had finished at `stored` (a warm cache)."""
-        _check_seconds("delta", delta, allow_zero=True)
+        _check.seconds("delta", delta, allow_zero=True)
         self.entries[key] = Entry(value, stored - delta, stored, stored + self.ttl, delta)
 
     def clear(self) -> None:
         self.entries.clear()
         self.stats = RefreshStats()
+
+
+class _TTLTable:
+    """One decorated function's state: its RefreshCore under one lock, background refreshes, last error."""
+
+    def __init__(self, func: Callable, core: RefreshCore, clock: Callable[[], float]) -> None:
+        self.func, self.core, self.clock = func, core, clock
+        self.lock = threading.Lock()
+        self.workers: list[threading.Thread] = []
+        self.last_error: BaseException | None = None
+
+    def compute(self, key, flight: Flight, args: tuple, kwds: dict) -> Any:
+        try:
+            value = self.func(*args, **kwds)
+        except BaseException as error:
+            with self.lock:
+                self.core.fail(key, flight, error)
+                self.last_error = error
+            flight.done.set()
+            raise
+        with self.lock:
+            self.core.finish(key, flight, value, self.clock())
+        flight.done.set()
+        return value
+
+    def in_background(self, key, flight: Flight, args: tuple, kwds: dict) -> None:
+        try:
+            self.compute(key, flight, args, kwds)
+        except BaseException:  # kept in stats().errors and wrapper.last_error(); the stale entry stays
+            pass
+
+    def call(self, key, args: tuple, kwds: dict) -> Any:
+        with self.lock:
+            verdict = self.core.decide(key, self.clock())
+        action = verdict.action
+        if action is HIT or action is STALE:
+            return verdict.value
+        if action is WAIT:
+            flight = verdict.flight
+            flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            return flight.value
+        if action is BACKGROUND:
+            worker = threading.Thread(target=self.in_background, args=(key, verdict.flight, args, kwds),
+                                      name=f"refresh-{self.func.__name__}", daemon=True)
+            with self.lock:
+                self.workers[:] = [w for w in self.workers if w.is_alive()]
+                self.workers.append(worker)
+            worker.start()
+            return verdict.value
+        return self.compute(key, verdict.flight, args, kwds)  # REFRESH or COMPUTE
+
+    def stats(self) -> RefreshStats:
+        with self.lock:
+            return replace(self.core.stats)
+
+    def cache_clear(self) -> None:
+        """Drop every entry and zero the counters (computations in progress still finish)."""
+        with self.lock:
+            self.core.clear()
+
+    def join_background(self, timeout: float | None = None) -> None:
+        """Wait for background refreshes started so far (raises TimeoutError if one is still running)."""
+        with self.lock:
+            pending = list(self.workers)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        for worker in pending:
+            worker.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
+            if worker.is_alive():
+                raise TimeoutError(f"background refresh {worker.name} still running after {timeout} s")
 
 
 def ttl_memoize(ttl: float, strategy: str = "expire", *, grace: float | None = None, beta: float = 1.0,
@@ -252,14 +310,14 @@ def ttl_memoize(ttl: float, strategy: str = "expire", *, grace: float | None = N
     `stats()` (a RefreshStats snapshot), `cache_clear()`, `refresh_parameters()` and
     `join_background(timeout)` (wait for background refreshes, for tests and notebooks).
     """
-    _check_seconds("ttl", ttl)
+    _check.seconds("ttl", ttl)
     check_strategy(strategy, grace, beta)
-    if not callable(clock):
-        raise TypeError(f"clock must be a callable returning seconds, got {clock!r}")
-    if not isinstance(typed, bool):
-        raise TypeError(f"typed must be a bool, got {typed!r}")
+    _check.function("clock", clock, what="a callable returning seconds")
+    _check.flag("typed", typed)
     RefreshCore(ttl, strategy, grace=grace, beta=beta, rng=rng, single_flight=single_flight,
                 background=background)  # validates the rest before any function is decorated
+    parameters = {"ttl": ttl, "strategy": strategy, "grace": grace, "beta": beta,
+                  "single_flight": single_flight, "background": background, "typed": typed}
 
     def decorate(func: Callable) -> Callable:
         if not callable(func):
@@ -267,81 +325,16 @@ def ttl_memoize(ttl: float, strategy: str = "expire", *, grace: float | None = N
         core = RefreshCore(ttl, strategy, grace=grace, beta=beta,
                            rng=random.Random(0) if rng is None else rng,
                            single_flight=single_flight, background=background)
-        lock = threading.Lock()
-        workers: list[threading.Thread] = []
-        last_error: list[BaseException | None] = [None]
-
-        def compute(key, flight, args, kwds):
-            try:
-                value = func(*args, **kwds)
-            except BaseException as error:
-                with lock:
-                    core.fail(key, flight, error)
-                    last_error[0] = error
-                flight.done.set()
-                raise
-            with lock:
-                core.finish(key, flight, value, clock())
-            flight.done.set()
-            return value
-
-        def in_background(key, flight, args, kwds):
-            try:
-                compute(key, flight, args, kwds)
-            except BaseException:  # kept in stats().errors and wrapper.last_error(); the stale entry stays
-                pass
+        table = _TTLTable(func, core, clock)
 
         def wrapper(*args, **kwds):
-            key = make_key(args, kwds, typed)
-            with lock:
-                verdict = core.decide(key, clock())
-            action = verdict.action
-            if action is HIT or action is STALE:
-                return verdict.value
-            if action is WAIT:
-                flight = verdict.flight
-                flight.done.wait()
-                if flight.error is not None:
-                    raise flight.error
-                return flight.value
-            if action is BACKGROUND:
-                worker = threading.Thread(target=in_background, args=(key, verdict.flight, args, kwds),
-                                          name=f"refresh-{func.__name__}", daemon=True)
-                with lock:
-                    workers[:] = [w for w in workers if w.is_alive()]
-                    workers.append(worker)
-                worker.start()
-                return verdict.value
-            return compute(key, verdict.flight, args, kwds)  # REFRESH or COMPUTE
+            return table.call(make_key(args, kwds, typed), args, kwds)
 
-        def stats() -> RefreshStats:
-            with lock:
-                return replace(core.stats)
-
-        def cache_clear() -> None:
-            """Drop every entry and zero the counters (computations in progress still finish)."""
-            with lock:
-                core.clear()
-
-        def refresh_parameters() -> dict:
-            return {"ttl": ttl, "strategy": strategy, "grace": grace, "beta": beta,
-                    "single_flight": single_flight, "background": background, "typed": typed}
-
-        def join_background(timeout: float | None = None) -> None:
-            """Wait for background refreshes started so far (raises TimeoutError if one is still running)."""
-            with lock:
-                pending = list(workers)
-            deadline = None if timeout is None else time.monotonic() + timeout
-            for worker in pending:
-                worker.join(None if deadline is None else max(0.0, deadline - time.monotonic()))
-                if worker.is_alive():
-                    raise TimeoutError(f"background refresh {worker.name} still running after {timeout} s")
-
-        wrapper.stats = stats
-        wrapper.cache_clear = cache_clear
-        wrapper.refresh_parameters = refresh_parameters
-        wrapper.join_background = join_background
-        wrapper.last_error = lambda: last_error[0]
+        wrapper.stats = table.stats
+        wrapper.cache_clear = table.cache_clear
+        wrapper.refresh_parameters = lambda: dict(parameters)
+        wrapper.join_background = table.join_background
+        wrapper.last_error = lambda: table.last_error
         wrapper.core = core
         return update_wrapper(wrapper, func)
 

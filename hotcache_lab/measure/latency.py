@@ -20,11 +20,8 @@ from __future__ import annotations
 
 import functools
 import gc
-import hashlib
-import json
 import math
-import operator
-import random
+import numbers
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -32,33 +29,24 @@ from typing import Any
 
 import numpy as np
 
-
-def _check_time(name: str, value: object, *, positive: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number of seconds, got {value!r}")
-    value = float(value)
-    if not math.isfinite(value) or value < 0 or (positive and value == 0):
-        need = "positive" if positive else "non-negative"
-        raise ValueError(f"{name} must be a finite, {need} number of seconds, got {value!r}")
-    return value
+from .. import _check
 
 
-def _check_h(h: object) -> Any:
-    """A hit ratio or an array of them, each in [0, 1]; NaN and booleans are rejected."""
+def _hit_ratios(h: object) -> Any:
+    """A hit ratio (through `_check.fraction`) or an array of them, each in [0, 1]; NaN is rejected.
+
+    The one array-of-fractions check in the lab: `_check` checks one number at a time."""
     if isinstance(h, (bool, str, bytes)) or (isinstance(h, np.ndarray) and h.dtype.kind not in "iuf"):
-        raise TypeError(f"h must be a hit ratio between 0 and 1, got {h!r}")
-    if isinstance(h, (int, float, np.integer, np.floating)):
-        h = float(h)
-        if not 0.0 <= h <= 1.0:  # also False for NaN
-            raise ValueError(f"h must be a hit ratio between 0 and 1, got {h!r}")
-        return h
+        raise TypeError(f"h must be a hit ratio in [0, 1], got {h!r}")
+    if isinstance(h, numbers.Real):
+        return _check.fraction("h", h)
     try:
         arr = np.asarray(h, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(f"h must be a hit ratio or an array of hit ratios, got {h!r}") from None
     bad = ~((arr >= 0.0) & (arr <= 1.0))
     if bad.any():
-        raise ValueError(f"h must be hit ratios between 0 and 1, got {arr[bad][0]!r} among them")
+        raise ValueError(f"h must be hit ratios in [0, 1], got {arr[bad][0]!r} among them")
     return arr
 
 
@@ -67,9 +55,9 @@ def expected_latency(h: Any, t_hit: float, t_miss: float) -> Any:
 
     `h` may be a float or an array; times in any one unit (the result is in the same unit).
     """
-    h = _check_h(h)
-    t_hit = _check_time("t_hit", t_hit)
-    t_miss = _check_time("t_miss", t_miss)
+    h = _hit_ratios(h)
+    t_hit = _check.seconds("t_hit", t_hit, allow_zero=True)
+    t_miss = _check.seconds("t_miss", t_miss, allow_zero=True)
     return h * t_hit + (1 - h) * (t_hit + t_miss)
 
 
@@ -80,9 +68,9 @@ def break_even_hit_ratio(t_hit: float, t_miss: float, t_uncached: float | None =
     costs nothing extra), giving t_hit / t_miss. A result >= 1 means the cache can never pay (its
     lookup alone costs as much as the work it saves); a result <= 0 means it pays at any hit ratio.
     """
-    t_hit = _check_time("t_hit", t_hit)
-    t_miss = _check_time("t_miss", t_miss, positive=True)
-    t_uncached = t_miss if t_uncached is None else _check_time("t_uncached", t_uncached)
+    t_hit = _check.seconds("t_hit", t_hit, allow_zero=True)
+    t_miss = _check.seconds("t_miss", t_miss)
+    t_uncached = t_miss if t_uncached is None else _check.seconds("t_uncached", t_uncached, allow_zero=True)
     return 1.0 - (t_uncached - t_hit) / t_miss
 
 
@@ -90,7 +78,7 @@ def speedup(h: Any, t_hit: float, t_miss: float, t_uncached: float | None = None
     """t_uncached / expected_latency: how many times faster the cached function is at hit ratio h."""
     if t_uncached is None:
         t_uncached = t_miss
-    t_uncached = _check_time("t_uncached", t_uncached)
+    t_uncached = _check.seconds("t_uncached", t_uncached, allow_zero=True)
     return t_uncached / expected_latency(h, t_hit, t_miss)
 
 
@@ -174,10 +162,8 @@ def measure(func: Callable, keys: Iterable, *, decorator: Callable[[Callable], C
         raise ValueError("keys must not be empty")
     if len(set(keys)) != len(keys):
         raise ValueError("keys must be distinct: a repeated key would hit during the miss pass")
-    if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
-        raise ValueError(f"repeat must be a positive int, got {repeat!r}")
-    if not callable(func):
-        raise TypeError(f"func must be callable, got {func!r}")
+    repeat = _check.integer("repeat", repeat)
+    _check.function("func", func)
     decorator = functools.lru_cache(maxsize=None) if decorator is None else decorator
     n = len(keys)
     best = {"loop": math.inf, "miss": math.inf, "hit": math.inf, "bare": math.inf}
@@ -211,28 +197,6 @@ def measure(func: Callable, keys: Iterable, *, decorator: Callable[[Callable], C
     )
 
 
-_WORDS = ("cache", "python", "latency", "redis", "lru", "hot", "cold", "miss", "hit", "shard")
-
-
-def profile_card(user_id: int) -> str:
-    """A real computation worth caching: render a user's profile card as JSON (tens of microseconds).
-
-    Deterministic in `user_id` (the same card every time), as a cached function must be.
-    """
-    user_id = operator.index(user_id)  # numpy ints from a trace are fine; floats are not ids
-    rng = random.Random(user_id)
-    user = {
-        "id": user_id,
-        "name": f"user{user_id}",
-        "followers": rng.randrange(10**6),
-        "bio": " ".join(rng.choice(_WORDS) for _ in range(30)),
-        "posts": [{"id": rng.randrange(10**9), "likes": rng.randrange(1000)} for _ in range(15)],
-    }
-    body = json.dumps(user, sort_keys=True)
-    etag = hashlib.sha256(body.encode()).hexdigest()[:16]
-    return f'{{"etag": "{etag}", "card": {body}}}'
-
-
 @dataclass(frozen=True)
 class SizeChoice:
     """A maxsize chosen from a miss-ratio curve under a memory budget."""
@@ -263,12 +227,10 @@ def choose_maxsize(sizes: Sequence[int], miss_ratios: Sequence[float], *, budget
         raise ValueError("sizes must be increasing positive ints")
     if not np.isfinite(m).all() or (m < 0).any() or (m > 1).any():
         raise ValueError("miss_ratios must lie between 0 and 1")
-    budget_bytes = _check_time("budget_bytes", budget_bytes)
-    entry_bytes = _check_time("entry_bytes", entry_bytes, positive=True)
-    if isinstance(min_gain, bool) or not isinstance(min_gain, (int, float)) or not 0 < min_gain <= 1:
-        raise ValueError(f"min_gain must be a hit ratio gain in (0, 1], got {min_gain!r}")
-    if isinstance(per, bool) or not isinstance(per, int) or per < 1:
-        raise ValueError(f"per must be a positive int (entries), got {per!r}")
+    budget_bytes = _check.non_negative("budget_bytes", budget_bytes, unit="bytes")
+    entry_bytes = _check.positive("entry_bytes", entry_bytes, unit="bytes")
+    min_gain = _check.fraction("min_gain", min_gain, low_open=True)
+    per = _check.integer("per", per)
     budget_entries = int(budget_bytes // entry_bytes)
     if budget_entries < s[0]:
         raise ValueError(f"a budget of {budget_bytes:g} bytes holds {budget_entries} entries of "
@@ -307,8 +269,7 @@ def watch_hit_ratio(func: Callable, stream: Iterable, every: int) -> list[Window
         raise TypeError(
             f"func must have cache_info() (functools.lru_cache or hotcache_lab.memoize), got {func!r}"
         )
-    if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-        raise ValueError(f"every must be a positive int, got {every!r}")
+    every = _check.integer("every", every)
     last = func.cache_info()
     windows = []
     served = 0

@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from types import BuiltinFunctionType, FunctionType, MethodType, ModuleType
 from typing import Any
 
+from .. import _check
+
 __all__ = [
     "deep_size", "Traced", "traced", "measure", "EntryCost", "per_entry_cost",
     "Series", "traced_series", "RssSeries", "rss_series",
@@ -166,14 +168,6 @@ def _check_cached(cached_fn: Any) -> None:
         )
 
 
-def _check_count(name: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be a positive int, got {value!r} ({type(value).__name__})")
-    if value <= 0:
-        raise ValueError(f"{name} must be a positive int, got {value!r}")
-    return value
-
-
 @dataclass(frozen=True)
 class EntryCost:
     """Bytes a cache kept after `calls` calls that added `entries` entries."""
@@ -203,9 +197,8 @@ def per_entry_cost(cached_fn: Callable, make_args: Callable[[int], tuple], n: in
     slot, and for a bounded lru_cache a link object). `clear` empties the cache first (cache_clear()).
     """
     _check_cached(cached_fn)
-    if not callable(make_args):
-        raise TypeError(f"make_args must be a callable i -> tuple of arguments, got {make_args!r}")
-    _check_count("n", n)
+    _check.function("make_args", make_args, what="a callable i -> tuple of arguments")
+    n = _check.integer("n", n)
     if clear:
         cached_fn.cache_clear()
     before = cached_fn.cache_info().currsize
@@ -243,7 +236,7 @@ def traced_series(fn: Callable, calls: Sequence[tuple], points: int = 50) -> Ser
         raise TypeError(f"traced_series needs a callable, got {fn!r}")
     if not isinstance(calls, Sequence) or isinstance(calls, (str, bytes)):
         raise TypeError(f"calls must be a sequence of argument tuples, got {type(calls).__name__}")
-    _check_count("points", points)
+    points = _check.integer("points", points)
     n = len(calls)
     marks = sorted({round(n * k / points) for k in range(1, points + 1)})
     done, current = [0], [0]
@@ -289,8 +282,7 @@ def rss_series(fn: Callable, interval: float = 0.01, args: tuple = (), kwargs: d
 
     if not callable(fn):
         raise TypeError(f"rss_series needs a callable, got {fn!r}")
-    if isinstance(interval, bool) or not isinstance(interval, (int, float)) or not interval > 0:
-        raise ValueError(f"interval must be a positive number of seconds, got {interval!r}")
+    interval = _check.seconds("interval", interval)
     if not isinstance(args, tuple):
         raise TypeError(f"args must be a tuple, got {type(args).__name__}")
     samples, result = memory_usage((fn, args, kwargs or {}), interval=interval, timestamps=True,

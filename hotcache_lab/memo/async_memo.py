@@ -25,38 +25,57 @@ from __future__ import annotations
 import asyncio
 import functools
 import inspect
-from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
 
+from .. import _check
+from ..caches import MISSING, Cache, LRUCache, UnboundedCache
 from .decorator import CacheInfo, make_key
 
 
-def _check(func: Callable, maxsize: Any) -> None:
+def _coroutine_function(func: Callable) -> None:
     if not inspect.iscoroutinefunction(func):
         raise TypeError(f"needs an `async def` function, got {func!r}")
-    if isinstance(maxsize, bool) or not isinstance(maxsize, int) or maxsize < 1:
-        raise ValueError(f"maxsize must be a positive int, got {maxsize!r}")
 
 
-class _Stats:
-    __slots__ = ("hits", "misses", "computations")
+class _Table:
+    """A decorated function's cache and counters (hits and misses as functools counts them, and how
+    many times the function really ran)."""
 
-    def __init__(self) -> None:
+    __slots__ = ("store", "hits", "misses", "computations")
+
+    def __init__(self, store: Cache) -> None:
+        self.store = store
         self.hits = self.misses = self.computations = 0
 
+    def lookup(self, key):
+        """The cached value (a hit), or MISSING."""
+        value = self.store.get(key, MISSING)
+        if value is not MISSING:
+            self.hits += 1
+        return value
 
-def _surface(wrapper, func, store: OrderedDict, stats: _Stats, maxsize: int):
+    async def fill(self, key, func: Callable, args: tuple, kwds: dict):
+        """A miss: await the function and store its result."""
+        self.misses += 1
+        self.computations += 1
+        value = await func(*args, **kwds)
+        self.store.put(key, value)
+        return value
+
+
+def _surface(wrapper, func, table: _Table):
+    store = table.store
+
     def cache_info() -> CacheInfo:
-        return CacheInfo(stats.hits, stats.misses, maxsize, len(store))
+        return CacheInfo(table.hits, table.misses, store.maxsize, len(store))
 
     def cache_clear() -> None:
         store.clear()
-        stats.hits = stats.misses = stats.computations = 0
+        table.hits = table.misses = table.computations = 0
 
     wrapper.cache_info = cache_info
     wrapper.cache_clear = cache_clear
-    wrapper.computations = lambda: stats.computations  # how many times func really ran
+    wrapper.computations = lambda: table.computations  # how many times func really ran
     return functools.update_wrapper(wrapper, func)
 
 
@@ -70,13 +89,15 @@ def async_memoize(maxsize: int = 128) -> Callable[[Callable], Callable]:
     share one cache between loops while computations are pending.
     """
 
+    _check.maxsize(maxsize)
+
     def decorate(func: Callable) -> Callable:
-        _check(func, maxsize)
-        tasks: OrderedDict = OrderedDict()
-        stats = _Stats()
+        _coroutine_function(func)
+        table = _Table(LRUCache(maxsize))
+        tasks = table.store
 
         async def run(*args, **kwds):
-            stats.computations += 1
+            table.computations += 1
             return await func(*args, **kwds)
 
         def forget_failure(key, task: asyncio.Task) -> None:
@@ -85,20 +106,15 @@ def async_memoize(maxsize: int = 128) -> Callable[[Callable], Callable]:
 
         async def wrapper(*args, **kwds):
             key = make_key(args, kwds)
-            task = tasks.get(key)
-            if task is not None:  # no await between this check and the insert below
-                stats.hits += 1
-                tasks.move_to_end(key)
-            else:
-                stats.misses += 1
+            task = table.lookup(key)  # a hit also makes the key the most recently used
+            if task is MISSING:  # no await between this check and the put below
+                table.misses += 1
                 task = asyncio.ensure_future(run(*args, **kwds))
                 task.add_done_callback(functools.partial(forget_failure, key))
-                tasks[key] = task
-                if len(tasks) > maxsize:
-                    tasks.popitem(last=False)
+                tasks.put(key, task)
             return await asyncio.shield(task)
 
-        return _surface(wrapper, func, tasks, stats, maxsize)
+        return _surface(wrapper, func, table)
 
     return decorate
 
@@ -110,37 +126,31 @@ def async_lock_memoize(maxsize: int = 128) -> Callable[[Callable], Callable]:
     and find the result when they get it. Callers of other keys do not wait.
     """
 
+    _check.maxsize(maxsize)
+
     def decorate(func: Callable) -> Callable:
-        _check(func, maxsize)
-        results: OrderedDict = OrderedDict()
+        _coroutine_function(func)
+        table = _Table(LRUCache(maxsize))
         locks: dict = {}
-        stats = _Stats()
 
         async def wrapper(*args, **kwds):
             key = make_key(args, kwds)
-            if key in results:
-                stats.hits += 1
-                results.move_to_end(key)
-                return results[key]
+            value = table.lookup(key)
+            if value is not MISSING:
+                return value
             lock = locks.setdefault(key, asyncio.Lock())
             try:
                 async with lock:
-                    if key in results:  # computed while we waited
-                        stats.hits += 1
-                        return results[key]
-                    stats.misses += 1
-                    stats.computations += 1
-                    value = await func(*args, **kwds)
-                    results[key] = value
-                    if len(results) > maxsize:
-                        results.popitem(last=False)
-                    return value
+                    value = table.lookup(key)
+                    if value is not MISSING:  # computed while we waited
+                        return value
+                    return await table.fill(key, func, args, kwds)
             finally:  # the last one out removes the key's lock
                 if locks.get(key) is lock and not lock.locked() and not _has_waiters(lock):
                     del locks[key]
 
         wrapper._locks = locks  # for tests: no lock is left behind once callers are done
-        return _surface(wrapper, func, results, stats, maxsize)
+        return _surface(wrapper, func, table)
 
     return decorate
 
@@ -158,22 +168,17 @@ def _has_waiters(lock: asyncio.Lock) -> bool:
 def naive_async_cache(func: Callable) -> Callable:
     """Cache results after the await. Correct values, but every caller that arrives while the
     first is still awaiting misses too and computes again: an asyncio stampede."""
-    _check(func, 1)
-    results: OrderedDict = OrderedDict()
-    stats = _Stats()
+    _coroutine_function(func)
+    table = _Table(UnboundedCache())
 
     async def wrapper(*args, **kwds):
         key = make_key(args, kwds)
-        if key in results:
-            stats.hits += 1
-            return results[key]
-        stats.misses += 1
-        stats.computations += 1
-        value = await func(*args, **kwds)  # other callers run here, and miss
-        results[key] = value
-        return value
+        value = table.lookup(key)
+        if value is not MISSING:
+            return value
+        return await table.fill(key, func, args, kwds)  # other callers run during its await, and miss
 
-    return _surface(wrapper, func, results, stats, maxsize=10**9)
+    return _surface(wrapper, func, table)
 
 
 async def lru_cache_on_coroutine_demo(delay: float = 0.001) -> list[str]:

@@ -6,6 +6,9 @@ FIGSIZE = (7.5, 3.4)  # wide and short: fits beside the prose on a laptop and on
 PALETTE = {
     "lru": "#1f77b4", "fifo": "#ff7f0e", "lfu": "#2ca02c", "rr": "#9467bd", "sieve": "#d62728",
     "s3fifo": "#8c564b", "opt": "#7f7f7f", "ttl": "#e377c2", "unbounded": "#17becf",
+    "expire": "#d62728", "expire+single-flight": "#1f77b4", "stale-while-revalidate": "#2ca02c",
+    "xfetch": "#9467bd", "duplicates": "#d62728", "wall time": "#1f77b4",
+    "clear": "#bcbd22",
 }
 
 

@@ -1,6 +1,6 @@
 """The capstone: a simulated high-load service that scores a student's caching choices.
 
-    from hotcache_lab import capstone
+    from hotcache_lab.sim import capstone
     s = capstone.score(capstone.Choice(policy="lru", maxsize=2_000, lock="per-key", ttl=2.0,
                                        backend="redis"))
     s.hit_ratio, s.p99_ms, s.memory_mb, s.duplicates, s.passed, s.failures
@@ -53,22 +53,20 @@ from __future__ import annotations
 
 import functools
 import math
-import multiprocessing
-import time
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
-from ..caches import POLICIES, UnboundedCache
-from ..caches.base import MISSING, check_maxsize
+from .. import _check
+from ..caches import POLICIES
+from ..measure.stats import percentile
+from .capstone_serve import DUPLICATE, HIT, MISS, WAIT, serve
+from .workers import split_stream
 
 __all__ = [
     "Scenario", "Choice", "Score", "DEFAULT", "BACKENDS", "LOCKS", "REDIS_POLICIES", "score", "traffic",
-    "split_round_robin", "draw_score", "DECISION_NODES", "DECISION_EDGES", "advise",
-    "measure_processes", "redis_lru_replay",
+    "as_dict",
 ]
 
 BACKENDS = ("in-process", "redis")
@@ -77,14 +75,6 @@ REDIS_POLICIES = {"lru": "allkeys-lru", "lfu": "allkeys-lfu", "rr": "allkeys-ran
 
 
 # --- the scenario and the choice -----------------------------------------------------------------
-
-def _positive(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise TypeError(f"{name} must be a positive number, got {value!r}")
-    if not 0 < value < math.inf:
-        raise ValueError(f"{name} must be a positive number, got {value!r}")
-    return float(value)
-
 
 @dataclass(frozen=True)
 class Scenario:
@@ -116,21 +106,14 @@ class Scenario:
 
     def __post_init__(self) -> None:
         for name in ("n_users", "n_requests", "processes", "threads"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int | np.integer):
-            raise TypeError(f"seed must be an int, got {self.seed!r}")
+            _check.integer(name, getattr(self, name))
+        _check.integer("seed", self.seed, minimum=0)
         for name in ("rate", "t_compute_ms", "t_hit_local_us", "t_hit_redis_us", "entry_kb_local",
                      "entry_kb_redis", "p99_target_ms", "memory_budget_mb", "staleness_s", "db_capacity"):
-            _positive(name, getattr(self, name))
+            _check.positive(name, getattr(self, name))
         for name in ("alpha", "compute_sigma", "redis_base_mb"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
-                raise ValueError(f"{name} must be a number >= 0, got {value!r}")
-        warmup = self.warmup
-        if isinstance(warmup, bool) or not isinstance(warmup, int | float) or not 0 <= warmup < 1:
-            raise ValueError(f"warmup must be a fraction in [0, 1), got {self.warmup!r}")
+            _check.non_negative(name, getattr(self, name))
+        _check.fraction("warmup", self.warmup, high_open=True)
 
 
 DEFAULT = Scenario()
@@ -148,15 +131,11 @@ class Choice:
 
     def check(self) -> Choice:
         """Validate every field; return self. Errors name the parameter and the allowed values."""
-        if not isinstance(self.policy, str) or self.policy not in POLICIES:
-            raise ValueError(f"policy must be one of {sorted(POLICIES)}, got {self.policy!r}")
-        check_maxsize(self.maxsize)
-        if self.lock not in LOCKS:
-            raise ValueError(f"lock must be one of {LOCKS}, got {self.lock!r}")
-        if self.ttl is not None:
-            _positive("ttl", self.ttl)
-        if self.backend not in BACKENDS:
-            raise ValueError(f"backend must be one of {BACKENDS}, got {self.backend!r}")
+        _check.one_of("policy", self.policy, sorted(POLICIES))
+        _check.maxsize(self.maxsize)
+        _check.one_of("lock", self.lock, LOCKS)
+        _check.seconds("ttl", self.ttl, allow_none=True)
+        _check.one_of("backend", self.backend, BACKENDS)
         if self.backend == "redis" and self.policy not in REDIS_POLICIES:
             raise ValueError(
                 f"policy {self.policy!r} is not available with backend='redis': Redis evicts with "
@@ -235,14 +214,6 @@ def traffic(scenario: Scenario = DEFAULT) -> tuple[np.ndarray, np.ndarray, np.nd
     return keys, times, compute
 
 
-def split_round_robin(trace: Sequence | np.ndarray, processes: int) -> list[np.ndarray]:
-    """Request i goes to process i mod `processes`, as a round-robin load balancer sends it."""
-    if isinstance(processes, bool) or not isinstance(processes, int) or processes < 1:
-        raise ValueError(f"processes must be a positive int, got {processes!r}")
-    trace = np.asarray(trace)
-    return [trace[p::processes] for p in range(processes)]
-
-
 def score(choice: Choice | None = None, scenario: Scenario = DEFAULT, **changes: Any) -> Score:
     """Score a choice on a scenario (see the module docstring for the model). Deterministic.
 
@@ -265,329 +236,68 @@ def score(choice: Choice | None = None, scenario: Scenario = DEFAULT, **changes:
 def _score(choice: Choice, sc: Scenario) -> Score:
     keys, times, compute = traffic(sc)
     shared = choice.backend == "redis"
-    k_procs = sc.processes
     t_hit = (sc.t_hit_redis_us if shared else sc.t_hit_local_us) / 1e6
     single_flight = choice.lock == "per-key"
-    concurrency = sc.threads * (k_procs if shared else 1)
-    lock_cost = t_hit if (shared and single_flight) else 0.0
-    domains = [np.arange(sc.n_requests)] if shared else split_round_robin(np.arange(sc.n_requests), k_procs)
-    first_scored = int(sc.warmup * sc.n_requests)
+    requests = range(sc.n_requests)
+    domains = [list(requests)] if shared else split_stream(requests, sc.processes)
     ttl = math.inf if choice.ttl is None else float(choice.ttl)
+    latency, outcome, peak_entries = serve(
+        lambda: POLICIES[choice.policy](choice.maxsize), domains, keys, times, compute, ttl=ttl, t_hit=t_hit,
+        lock_cost=t_hit if (shared and single_flight) else 0.0,
+        wait=single_flight or sc.threads * (sc.processes if shared else 1) == 1)
 
-    latency = np.empty(sc.n_requests)
-    outcome = np.empty(sc.n_requests, dtype=np.int8)  # 0 hit, 1 miss, 2 duplicate, 3 wait
-    peak_entries = 0
-    for domain in domains:
-        cache = POLICIES[choice.policy](choice.maxsize)
-        get, put = cache.get, cache.put
-        flights: dict[int, float] = {}  # key -> when its latest computation ends
-        peak = 0
-        for i in domain.tolist():
-            key, now = int(keys[i]), float(times[i])
-            end = flights.get(key)
-            if end is not None and now < end:  # its computation is still running
-                if single_flight or concurrency == 1:
-                    outcome[i], latency[i] = 3, t_hit + lock_cost + (end - now)
-                else:
-                    outcome[i], latency[i] = 2, 2 * t_hit + compute[i]
-                continue
-            filled = get(key, MISSING)
-            if filled is not MISSING and now < filled + ttl:
-                outcome[i], latency[i] = 0, t_hit
-                continue
-            end = now + compute[i]
-            flights[key] = end
-            put(key, end)  # the value is usable from `end` on; `flights` covers [now, end)
-            outcome[i], latency[i] = 1, 2 * t_hit + lock_cost + compute[i]
-            size = len(cache)
-            if size > peak:
-                peak = size
-        peak_entries += peak
-
-    scored = slice(first_scored, None)
-    lat, out = latency[scored], outcome[scored]
+    first_scored = int(sc.warmup * sc.n_requests)
+    lat, out = latency[first_scored:], outcome[first_scored:]
     n = len(lat)
-    hits = int(np.count_nonzero(out == 0))
-    duplicates = int(np.count_nonzero(out == 2))
-    waits = int(np.count_nonzero(out == 3))
-    computations = int(np.count_nonzero(out == 1)) + duplicates
-    ordered = np.sort(lat)
-    p50, p99 = _nearest_rank(ordered, 50), _nearest_rank(ordered, 99)
+    hits, duplicates = int(np.count_nonzero(out == HIT)), int(np.count_nonzero(out == DUPLICATE))
+    computations = int(np.count_nonzero(out == MISS)) + duplicates
     duration = float(times[-1] - times[first_scored]) if n > 1 else 1.0
     if shared:
         memory = peak_entries * sc.entry_kb_redis / 1024 + sc.redis_base_mb
     else:
         memory = peak_entries * sc.entry_kb_local / 1024
-    per_process_rate = sc.rate / k_procs
-    utilization = per_process_rate * float(lat.mean()) / sc.threads
-    staleness = ttl
-    db_load = computations / duration
+    figures = dict(
+        requests=n, hits=hits, waits=int(np.count_nonzero(out == WAIT)), computations=computations,
+        duplicates=duplicates, hit_ratio=hits / n, p50_ms=float(percentile(lat, 50)) * 1e3,
+        p99_ms=float(percentile(lat, 99)) * 1e3, mean_ms=float(lat.mean()) * 1e3, memory_mb=memory,
+        entries=peak_entries, db_load=computations / duration,
+        utilization=sc.rate / sc.processes * float(lat.mean()) / sc.threads, staleness_s=ttl,
+    )
+    requirements, failures = _judge(choice, sc, figures)
+    return Score(choice=choice, requirements=requirements, failures=failures, **figures)
 
+
+def _judge(choice: Choice, sc: Scenario, f: dict) -> tuple[dict[str, bool], list[str]]:
+    """Which requirements the figures meet, and one sentence for each that they miss."""
+    shared = choice.backend == "redis"
+    unsafe = choice.lock is None and not shared and sc.threads > 1
     requirements = {
-        f"p99 latency <= {sc.p99_target_ms:g} ms": p99 * 1e3 <= sc.p99_target_ms,
-        f"memory <= {sc.memory_budget_mb:g} MB": memory <= sc.memory_budget_mb,
-        f"staleness <= {sc.staleness_s:g} s": staleness <= sc.staleness_s,
-        f"database load <= {sc.db_capacity:g}/s": db_load <= sc.db_capacity,
-        "thread-safe": not (choice.lock is None and not shared and sc.threads > 1),
-        "threads keep up (utilization < 1)": utilization < 1,
+        f"p99 latency <= {sc.p99_target_ms:g} ms": f["p99_ms"] <= sc.p99_target_ms,
+        f"memory <= {sc.memory_budget_mb:g} MB": f["memory_mb"] <= sc.memory_budget_mb,
+        f"staleness <= {sc.staleness_s:g} s": f["staleness_s"] <= sc.staleness_s,
+        f"database load <= {sc.db_capacity:g}/s": f["db_load"] <= sc.db_capacity,
+        "thread-safe": not unsafe,
+        "threads keep up (utilization < 1)": f["utilization"] < 1,
     }
     failures = []
-    if p99 * 1e3 > sc.p99_target_ms:
-        failures.append(f"p99 is {p99 * 1e3:.1f} ms: the slowest 1% are computations; raise the hit ratio "
+    if f["p99_ms"] > sc.p99_target_ms:
+        failures.append(f"p99 is {f['p99_ms']:.1f} ms: the slowest 1% are computations; raise the hit ratio "
                         f"(bigger cache, shared cache) or cut duplicates")
-    if memory > sc.memory_budget_mb:
-        copies = "" if shared else f" ({k_procs} processes each hold a copy)"
-        failures.append(f"memory is {memory:.1f} MB{copies}: lower maxsize"
+    if f["memory_mb"] > sc.memory_budget_mb:
+        copies = "" if shared else f" ({sc.processes} processes each hold a copy)"
+        failures.append(f"memory is {f['memory_mb']:.1f} MB{copies}: lower maxsize"
                         + ("" if shared else " or share one cache"))
-    if staleness > sc.staleness_s:
+    if f["staleness_s"] > sc.staleness_s:
         failures.append("results can be arbitrarily stale: set a TTL" if choice.ttl is None else
                         f"a {choice.ttl:g} s TTL can serve results older than {sc.staleness_s:g} s")
-    if db_load > sc.db_capacity:
-        failures.append(f"{db_load:.0f} computations/s overload the database ({sc.db_capacity:g}/s): "
+    if f["db_load"] > sc.db_capacity:
+        failures.append(f"{f['db_load']:.0f} computations/s overload the database ({sc.db_capacity:g}/s): "
                         f"more hits, fewer duplicates")
-    if choice.lock is None and not shared and sc.threads > 1:
+    if unsafe:
         failures.append(f"lock=None with {sc.threads} threads: concurrent puts corrupt an unlocked cache")
-    if utilization >= 1:
-        failures.append(f"each process's {sc.threads} threads are {utilization:.0%} busy: queues grow")
-    return Score(
-        choice=choice, requests=n, hits=hits, waits=waits, computations=computations, duplicates=duplicates,
-        hit_ratio=hits / n, p50_ms=p50 * 1e3, p99_ms=p99 * 1e3, mean_ms=float(lat.mean()) * 1e3,
-        memory_mb=memory, entries=peak_entries, db_load=db_load, utilization=utilization,
-        staleness_s=staleness, requirements=requirements, failures=failures,
-    )
-
-
-def _nearest_rank(ordered: np.ndarray, q: float) -> float:
-    """The q-th percentile by nearest rank (a value really observed), as `races.percentile`."""
-    rank = max(1, math.ceil(len(ordered) * q / 100))
-    return float(ordered[rank - 1])
-
-
-def draw_score(ax, policy: str = "lru", maxsize: int = 1_000, lock: str | None = "global",
-               ttl: float | None = None, backend: str = "in-process", scenario: Scenario = DEFAULT) -> dict:
-    """Draw a choice's score as bars against the requirements (green: met, red: not); return the summary.
-
-    Each bar is a figure divided by its limit, so 1.0 is the line to stay under. `ax` is a matplotlib
-    Axes (this module does not import matplotlib); `ttl=0` from a slider means "no TTL".
-    A choice the service cannot run (say policy "sieve" on Redis) is shown as its error message on
-    the axes, and returned as {"error": message}, so a widget shows why instead of a traceback.
-    """
-    try:
-        result = score(Choice(policy=policy, maxsize=int(maxsize), lock=lock, ttl=ttl or None,
-                              backend=backend), scenario)
-    except (ValueError, TypeError) as exc:
-        ax.text(0.5, 0.5, f"not a valid choice:\n{exc}", ha="center", va="center", wrap=True,
-                transform=ax.transAxes, color="#d62728")
-        ax.set_axis_off()
-        return {"error": str(exc)}
-    sc = scenario
-    staleness = result.staleness_s / sc.staleness_s
-    bars = {
-        "p99 latency": result.p99_ms / sc.p99_target_ms,
-        "memory": result.memory_mb / sc.memory_budget_mb,
-        "staleness": min(staleness, 3.0),
-        "database load": result.db_load / sc.db_capacity,
-        "thread use": result.utilization,
-    }
-    labels = [f"{name}\n{text}" for name, text in zip(bars, (
-        f"{result.p99_ms:.1f} / {sc.p99_target_ms:g} ms",
-        f"{result.memory_mb:.1f} / {sc.memory_budget_mb:g} MB",
-        "no TTL" if math.isinf(result.staleness_s) else f"{result.staleness_s:g} / {sc.staleness_s:g} s",
-        f"{result.db_load:.0f} / {sc.db_capacity:g} /s", f"{result.utilization:.0%}",
-    ), strict=True)]
-    values = list(bars.values())
-    colours = ["#2ca02c" if v <= 1 else "#d62728" for v in values]
-    ax.barh(range(len(values)), values, color=colours)
-    ax.axvline(1.0, color="black", lw=1, ls="--")
-    ax.set_yticks(range(len(values)), labels)
-    ax.invert_yaxis()
-    ax.set_xlim(0, max(2.0, min(3.2, max(values) * 1.1)))
-    ax.set_xlabel("figure / limit (stay left of the dashed line)")
-    verdict = "PASSES" if result.passed else f"fails {sum(not ok for ok in result.requirements.values())}"
-    safety = "" if result.requirements["thread-safe"] else ", NOT thread-safe"
-    ax.set_title(f"hit ratio {result.hit_ratio:.3f}, p50 {result.p50_ms:.3g} ms, "
-                 f"duplicates {result.duplicates}{safety} -> {verdict}")
-    return {**result.summary(), "failures": list(result.failures)}
-
-
-# --- the decision guide ----------------------------------------------------------------------------
-
-#: node id -> (x, y, text, kind); kind "question" or "answer". Drawn by viz.draw_flowchart, walked by advise.
-DECISION_NODES: dict[str, tuple[float, float, str, str]] = {
-    "stale": (0.5, 0.93, "May a result be stale\nfor a bounded time?", "question"),
-    "no_cache": (0.14, 0.93, "Don't cache it, or invalidate\non every write (versioned keys)", "answer"),
-    "pays": (0.5, 0.74, "Is a hit much cheaper than computing,\nat the hit ratio you will get?", "question"),
-    "measure": (0.14, 0.74, "Don't cache yet:\nprofile the computation", "answer"),
-    "procs": (0.5, 0.55, "Do several processes or hosts\nneed the same results?", "question"),
-    "threads": (0.25, 0.36, "Do threads ask for the same\nslow key at the same time?", "question"),
-    "shared": (0.75, 0.36, "Is a network round trip +\n(de)serialization per hit OK?", "question"),
-    "functools": (0.11, 0.14, "functools.lru_cache\n(thread-safe; may\ncompute a key twice)", "answer"),
-    "single_flight": (0.37, 0.14, "memoize(cache,\nlock='per-key')\n(single-flight)", "answer"),
-    "redis": (0.63, 0.14, "shared Redis/memcached\n+ TTL, + a lock key\nagainst stampedes", "answer"),
-    "two_level": (0.89, 0.14, "small in-process L1\n(short TTL) in front\nof a shared L2", "answer"),
-}
-#: (from, to, answer label)
-DECISION_EDGES: list[tuple[str, str, str]] = [
-    ("stale", "no_cache", "no"), ("stale", "pays", "yes"),
-    ("pays", "measure", "no"), ("pays", "procs", "yes"),
-    ("procs", "threads", "no"), ("procs", "shared", "yes"),
-    ("threads", "functools", "no"), ("threads", "single_flight", "yes"),
-    ("shared", "redis", "yes"), ("shared", "two_level", "no"),
-]
-#: said under every answer of the guide: the choices every cache needs
-ALWAYS = (
-    "maxsize from the memory budget / bytes per entry; TTL <= the staleness you tolerate; "
-    "policy from the access pattern: LRU for stable skew, scan-resistant (S3-FIFO, SIEVE, "
-    "memcached's segmented LRU) when scans pass through, TTL or LRU when the hot set shifts"
-)
-
-
-def advise(answers: dict[str, bool]) -> tuple[list[str], str]:
-    """Walk the decision guide: `answers` maps each question node to True (yes) or False (no).
-
-    Returns the question ids asked, in order, and the answer reached. A question on the path
-    without an answer is a KeyError naming it.
-    """
-    if not isinstance(answers, dict):
-        raise TypeError(f"answers must be a dict of question id -> bool, got {answers!r}")
-    node, path = "stale", []
-    while DECISION_NODES[node][3] == "question":
-        if node not in answers:
-            raise KeyError(f"the guide asks {node!r} ({DECISION_NODES[node][2]!r}): add it to answers")
-        reply = answers[node]
-        if not isinstance(reply, bool):
-            raise TypeError(f"answers[{node!r}] must be True or False, got {reply!r}")
-        path.append(node)
-        label = "yes" if reply else "no"
-        node = next(dst for src, dst, lab in DECISION_EDGES if src == node and lab == label)
-    return path, node
-
-
-# --- checking the model's assumptions against real servers -------------------------------------------
-
-def _process_worker(url: str | None, namespace: str, keys: np.ndarray, maxsize: int | None) -> dict:
-    """One worker process: its share of the stream through a private cache, then through the shared Redis."""
-    from ..distributed import RedisCache
-
-    private = UnboundedCache() if maxsize is None else POLICIES["lru"](maxsize)
-    private_hits = 0
-    for key in keys.tolist():
-        if private.get(key, MISSING) is MISSING:
-            private.put(key, 1)
-        else:
-            private_hits += 1
-    shared = RedisCache(url=url, namespace=namespace)
-    try:
-        shared_hits = 0
-        start = time.perf_counter()
-        for key in keys.tolist():
-            if shared.get(key, MISSING) is MISSING:
-                shared.put(key, 1)
-            else:
-                shared_hits += 1
-        seconds = time.perf_counter() - start
-    finally:
-        shared.close()
-    return {"requests": len(keys), "private_hits": private_hits, "shared_hits": shared_hits,
-            "distinct": len(np.unique(keys)), "shared_seconds": seconds}
-
-
-def measure_processes(trace: Sequence | np.ndarray, processes: int, url: str, *, namespace: str = "capstone",
-                      maxsize: int | None = None) -> list[dict]:
-    """Run `processes` real worker processes over a round-robin split of `trace`; one dict per worker.
-
-    Each worker first replays its share through a private cache (unbounded, or LRU of `maxsize`),
-    then through one Redis at `url` that every worker shares (GET, and SET on a miss). Returns, per
-    worker: requests, private_hits, shared_hits, distinct keys, and the seconds the shared pass took.
-    The shared hits depend slightly on timing: two workers that miss the same key at the same moment
-    both compute it. Uses the fork start method where the platform has it (fast), else spawn.
-    """
-    parts = split_round_robin(trace, processes)
-    if not isinstance(url, str):
-        raise TypeError(f"url must be the shared Redis's URL (e.g. start_redis().url), got {url!r}")
-    if maxsize is not None:
-        check_maxsize(maxsize)
-    from ..distributed import RedisCache
-
-    with RedisCache(url=url, namespace=namespace) as setup:
-        setup.clear()
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-    with ProcessPoolExecutor(processes, mp_context=context) as pool:
-        futures = [pool.submit(_process_worker, url, namespace, part, maxsize) for part in parts]
-        return [future.result(timeout=120) for future in futures]
-
-
-def redis_lru_replay(client: Any, trace: Sequence | np.ndarray, capacity: int, *, samples: int = 5,
-                     value_bytes: int = 64, clock: str = "trace", batch: int = 200) -> dict:
-    """Replay `trace` on a REAL Redis under maxmemory + allkeys-lru: GET each key, store it on a miss.
-
-    DESTRUCTIVE: flushes the client's database and sets the server's maxmemory, maxmemory-policy and
-    maxmemory-samples (restored to no limit / noeviction at the end): use a private server
-    (`backends.start_redis()`), never a shared one.
-
-    `capacity` is the number of keys the memory limit is sized for: the function measures the bytes
-    one key of `value_bytes` costs on this server and sets maxmemory = empty server + capacity × that.
-    The server's count of keys actually held at the end (DBSIZE) is returned as `keys_held`: that is
-    the size an exact LRU should be given to compare like with like.
-
-    `clock`: Redis's LRU clock ticks once per second (LRU_CLOCK_RESOLUTION is 1000 ms in server.h),
-    so in a replay that lasts about a second every key looks equally recent. With "trace" each
-    request i stamps its key as last used (n - i) seconds ago (RESTORE ... REPLACE IDLETIME, a real
-    Redis command), so Redis's sampling sees the trace's order; with "wall", plain GET + SET NX, and
-    Redis sees its real 1-second clock. Commands are pipelined in batches of `batch` requests; the
-    server runs them one by one, evicting before each write as it would for separate clients.
-    """
-    if clock not in ("trace", "wall"):
-        raise ValueError(f"clock must be 'trace' or 'wall', got {clock!r}")
-    check_maxsize(capacity)
-    for name, value in (("samples", samples), ("value_bytes", value_bytes), ("batch", batch)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive int, got {value!r}")
-    if samples > 64:
-        raise ValueError(f"samples must be from 1 to 64 (Redis's maxmemory-samples), got {samples}")
-    keys = [int(k) for k in np.asarray(trace).tolist()]
-    if not keys:
-        raise ValueError("trace is empty")
-    value = b"x" * value_bytes
-    client.config_set("maxmemory", 0)
-    client.flushdb()
-    base = int(client.info("memory")["used_memory"])
-    probe = min(capacity, 2_000)
-    pipe = client.pipeline(transaction=False)
-    for k in range(probe):
-        pipe.set(f"k:{k}", value)
-    pipe.execute()
-    per_key = (int(client.info("memory")["used_memory"]) - base) / probe
-    payload = client.dump("k:0")
-    client.flushdb()
-    base = int(client.info("memory")["used_memory"])
-    maxmemory = int(base + capacity * per_key)
-    client.config_set("maxmemory-policy", "allkeys-lru")
-    client.config_set("maxmemory-samples", samples)
-    client.config_set("maxmemory", maxmemory)
-    evicted_before = int(client.info("stats")["evicted_keys"])
-    n, hits = len(keys), 0
-    try:
-        for start in range(0, n, batch):
-            pipe = client.pipeline(transaction=False)
-            for i in range(start, min(n, start + batch)):
-                name = f"k:{keys[i]}"
-                pipe.get(name)
-                if clock == "trace":
-                    pipe.execute_command("RESTORE", name, 0, payload, "REPLACE", "IDLETIME", n - i)
-                else:
-                    pipe.set(name, value, nx=True)
-            replies = pipe.execute()
-            hits += sum(reply is not None for reply in replies[0::2])
-        held = int(client.dbsize())
-        evicted = int(client.info("stats")["evicted_keys"]) - evicted_before
-    finally:
-        client.config_set("maxmemory", 0)
-        client.config_set("maxmemory-policy", "noeviction")
-        client.config_set("maxmemory-samples", 5)
-    return {"requests": n, "hits": hits, "hit_ratio": hits / n, "keys_held": held, "evicted": evicted,
-            "maxmemory": maxmemory, "bytes_per_key": per_key, "samples": samples, "clock": clock}
+    if f["utilization"] >= 1:
+        failures.append(f"each process's {sc.threads} threads are {f['utilization']:.0%} busy: queues grow")
+    return requirements, failures
 
 
 def as_dict(s: Score) -> dict:

@@ -1,10 +1,11 @@
 """Compiled replay kernels: the policies of `hotcache_lab.caches` over arrays of dense key ids.
 
-The fast path of `simulate` (which falls back to its pure-Python loops when numba is missing).
+The fast path of `simulate`; the readable pure-Python replays in `sim.policies` and `sim.opt` are
+their reference.
 Each kernel takes the trace as ids 0..nkeys-1 (`dense_ids`), writes flags[i] = 1 for each hit and
 returns the hit count. Per-key state lives in arrays indexed by id: a doubly linked list is a pair
 of prev/next arrays, a FIFO a ring buffer. Each kernel mirrors its class step for step (the tests
-compare every kernel with the class and with simulate's Python loop).
+compare every kernel with the class and with the Python replay in sim.policies).
 
 Compiled on first use (a fraction of a second per kernel) and cached on disk beside this module
 (numba's cache=True), so later processes load them at once.
@@ -33,6 +34,7 @@ def dense_ids(keys: np.ndarray) -> tuple[np.ndarray, int]:
 
 # A doubly linked list over ids is a pair of arrays (newer, older) and its two ends (oldest, newest),
 # which the helpers take and return: numba passes arrays by reference and scalars by value.
+# _unlink and _append have the same shape on purpose: they are the two mirror-image list edits.
 
 
 @njit(cache=True)
@@ -91,7 +93,7 @@ def lru(ids, nkeys, maxsize, flags):  # pragma: no cover - compiled
 
 @njit(cache=True)
 def fifo(ids, nkeys, maxsize, flags):  # pragma: no cover - compiled
-    # A key hits iff it missed at most `maxsize` misses ago (see simulate._fifo).
+    # A key hits iff it missed at most `maxsize` misses ago (see sim.policies._fifo).
     missed_at = np.full(nkeys, -1, np.int64)
     misses = hits = 0
     for i in range(len(ids)):
@@ -246,6 +248,20 @@ def _evict_main(main, head, length, cap, freq):  # pragma: no cover - compiled
 
 
 @njit(cache=True)
+def _remember(key, in_ghost, newer, older, oldest, newest, length, cap):  # pragma: no cover - compiled
+    """Put an evicted key in S3-FIFO's ghost FIFO (a linked list over ids), forgetting the oldest
+    ghost beyond `cap`. Returns the ghost list's new ends and length."""
+    in_ghost[key] = True
+    oldest, newest = _append(key, newer, older, oldest, newest)
+    length += 1
+    if length > cap:
+        in_ghost[oldest] = False
+        oldest, newest = _unlink(oldest, newer, older, oldest, newest)
+        length -= 1
+    return oldest, newest, length
+
+
+@njit(cache=True)
 def _s3fifo(ids, nkeys, maxsize, small_cap, main_cap, flags):  # pragma: no cover - compiled
     # S3FIFOCache: small and main FIFOs as ring buffers, the ghost FIFO as a linked list over ids
     # (a ghost hit removes a key from its middle); freq[k] = -1 when k is not cached.
@@ -285,13 +301,8 @@ def _s3fifo(ids, nkeys, maxsize, small_cap, main_cap, flags):  # pragma: no cove
                     else:
                         freq[key] = -1
                         size -= 1
-                        in_ghost[key] = True
-                        g_oldest, g_newest = _append(key, g_newer, g_older, g_oldest, g_newest)
-                        g_len += 1
-                        if g_len > main_cap:
-                            in_ghost[g_oldest] = False
-                            g_oldest, g_newest = _unlink(g_oldest, g_newer, g_older, g_oldest, g_newest)
-                            g_len -= 1
+                        g_oldest, g_newest, g_len = _remember(key, in_ghost, g_newer, g_older, g_oldest,
+                                                              g_newest, g_len, main_cap)
                         break
             else:
                 m_head, m_len = _evict_main(main, m_head, m_len, cap, freq)
@@ -318,7 +329,7 @@ def s3fifo(ids: np.ndarray, nkeys: int, maxsize: int, flags: np.ndarray, small_r
 
 @njit(cache=True)
 def next_uses(ids, nkeys):  # pragma: no cover - compiled
-    # simulate._next_uses in one backward pass: the next request for ids[i], or n + i if none.
+    # sim.opt._next_uses in one backward pass: the next request for ids[i], or n + i if none.
     n = len(ids)
     later = np.full(nkeys, _NONE, np.int64)
     out = np.empty(n, np.int64)

@@ -3,8 +3,8 @@
     rec = record([1, 2, 3, 1, 4, 1, 5], "lru", maxsize=3)
     rec[4].hit, rec[4].evicted, rec[4].contents      # False, (2,), (3, 1, 4)
 
-Each request is served the way a memoizing decorator serves it: `cache.get(key)`; on a miss the
-value is computed and `cache.put(key, value)` may evict. Evicted keys are collected through the
+Each request is served the way a memoizing decorator serves it, `cache.request(key)`: a `get`,
+and on a miss a `put` that may evict. Evicted keys are collected through the
 cache's `on_evict` hook, so the recording shows exactly what the policy reported, not a guess.
 
 Besides the policy's own order (`contents`: for LRU least recent first, for FIFO oldest first),
@@ -14,10 +14,8 @@ miss. `marks` carry the per-key state that decides the next eviction (LFU counts
 visited bit, S3-FIFO's queue and counter, OPT's next use) and `next_victim` names the key the
 policy would evict next, where that is determined (not for random replacement or S3-FIFO).
 
-`BeladyOPT` is Belady's offline optimum (L. A. Belady, "A study of replacement algorithms for a
-virtual-storage computer", IBM Systems Journal 5(2), 1966): on a miss in a full cache it evicts
-the key whose next use is farthest in the future. It needs the whole trace up front, which is
-why no real cache can run it; it is the bound the others are measured against.
+The marks and the next victim come from the cache's public view, `cache.entries()` and
+`cache.next_victim()`; OPT is `caches.BeladyOPT`, a cache built with the trace it will serve.
 
 For small traces (tens to a few thousand requests): the recording copies the contents at
 every step. For hit ratios of long traces use `hotcache_lab.simulate`.
@@ -25,114 +23,15 @@ every step. For hit ratios of long traces use `hotcache_lab.simulate`.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Sequence
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import caches as _caches
-from ..caches.base import MISSING, Cache
+from ..caches.base import Cache
+from ..caches.opt import BeladyOPT, key_list, next_uses
 
-
-def _as_keys(trace: Iterable) -> list:
-    """A list of plain Python keys (numpy arrays become ints, so labels and equality are simple)."""
-    if isinstance(trace, (str, bytes)):
-        raise TypeError("trace must be a sequence of keys, not a single string")
-    tolist = getattr(trace, "tolist", None)
-    keys = tolist() if callable(tolist) else list(trace)
-    if not isinstance(keys, list):  # a 0-d array
-        raise TypeError(f"trace must be a sequence of keys, got {trace!r}")
-    for i, key in enumerate(keys):
-        try:
-            hash(key)
-        except TypeError:
-            raise TypeError(f"trace[{i}] = {key!r} is not hashable") from None
-    return keys
-
-
-def next_uses(trace: Sequence) -> list[int]:
-    """For each position i, the position of the next request for the same key (len(trace) if none)."""
-    keys = _as_keys(trace)
-    never = len(keys)
-    seen: dict = {}
-    out = [never] * len(keys)
-    for i in range(len(keys) - 1, -1, -1):
-        out[i] = seen.get(keys[i], never)
-        seen[keys[i]] = i
-    return out
-
-
-class BeladyOPT(Cache):
-    """Belady's MIN: evict the cached key whose next request is farthest away (never = farthest).
-
-    Offline: built with the whole trace and must be driven by exactly that trace, one `get`
-    per request in order (a `get` for any other key raises ValueError). Every miss is admitted,
-    as in demand paging. Ties (several keys never used again) go to the earliest inserted.
-    """
-
-    policy = "opt"
-
-    def __init__(self, maxsize: int, trace: Sequence) -> None:
-        super().__init__(maxsize)
-        self._trace = _as_keys(trace)
-        self._next = next_uses(self._trace)
-        self._t = -1  # position of the request being served
-        self._data: dict = {}  # key -> value
-        self._due: dict = {}  # key -> position of its next request
-
-    def get(self, key: Hashable, default: Any = None) -> Any:
-        t = self._t + 1
-        if t >= len(self._trace):
-            raise ValueError(
-                f"BeladyOPT was built for {len(self._trace)} requests; request {t} is past the end"
-            )
-        if self._trace[t] != key:
-            raise ValueError(f"BeladyOPT expected request {t} to be {self._trace[t]!r}, got {key!r}")
-        self._t = t
-        return super().get(key, default)
-
-    def next_use(self, key: Hashable) -> int | None:
-        """Position of the cached key's next request (len(trace) = never again); None if not cached."""
-        return self._due.get(key)
-
-    def _lookup(self, key):
-        value = self._data.get(key, MISSING)
-        if value is not MISSING:
-            self._due[key] = self._next[self._t]
-        return value
-
-    def _contains(self, key):
-        return key in self._data
-
-    def victim(self) -> Hashable | None:
-        """The key the next eviction would take (None if empty)."""
-        if not self._due:
-            return None
-        return max(self._due, key=self._due.__getitem__)  # max keeps the first of ties: earliest inserted
-
-    def _store(self, key, value):
-        if key in self._data:
-            self._data[key] = value
-            return
-        if len(self._data) >= self._maxsize:
-            old = self.victim()
-            del self._due[old]
-            self._evicted(old, self._data.pop(old))
-        self._data[key] = value
-        self._due[key] = self._next[self._t] if self._t >= 0 else len(self._trace)
-
-    def _remove(self, key):
-        del self._due[key]
-        return self._data.pop(key)
-
-    def _keys(self):
-        return list(self._data)
-
-    def _clear(self):
-        self._data.clear()
-        self._due.clear()
-
-    def __len__(self):
-        return len(self._data)
+__all__ = ["record", "frame", "Recording", "Step", "BeladyOPT", "next_uses"]  # OPT lives in caches.opt
 
 
 @dataclass(frozen=True)
@@ -202,40 +101,23 @@ def _policy_class(policy: str | type) -> type:
     raise TypeError(f"policy must be a policy name or a Cache subclass, got {policy!r}")
 
 
-def _state(cache: Cache) -> tuple[dict, Hashable | None]:
-    """(marks, next_victim) for the policies whose eviction state we know how to read.
+def _mark(entry) -> str:
+    """A short label of the policy state an entry carries (LFU's count, SIEVE's bit, ...)."""
+    if isinstance(entry, _caches.LFUEntry):
+        return f"f={entry.count}"
+    if isinstance(entry, _caches.SIEVEEntry):
+        return ("v=1" if entry.visited else "v=0") + (" hand" if entry.hand else "")
+    if isinstance(entry, _caches.S3FIFOEntry):
+        return f"{'S' if entry.queue == 'small' else 'M'} f={entry.freq}"
+    if isinstance(entry, _caches.OPTEntry):
+        return "never" if entry.next_use is None else f"next {entry.next_use}"
+    return ""
 
-    Reads the caches' internals (read-only); a policy we do not know gets no marks.
-    """
-    keys = list(cache)
-    if not keys:
-        return {}, None
-    if isinstance(cache, BeladyOPT):
-        never = len(cache._trace)
-        marks = {k: "never" if cache._due[k] >= never else f"next {cache._due[k]}" for k in keys}
-        return marks, cache.victim()
-    if isinstance(cache, _caches.LFUCache):
-        marks = {k: f"f={cache.frequency(k)}" for k in keys}
-        bucket = cache._buckets.get(cache._min_freq)
-        return marks, next(iter(bucket)) if bucket else None
-    if isinstance(cache, _caches.SIEVECache):
-        nodes = cache._nodes
-        marks = {k: "v=1" if nodes[k][2] else "v=0" for k in keys}
-        start = cache._hand or cache._oldest
-        node = start
-        while node[2]:  # the hand's walk, without clearing any bit
-            node = node[3] or cache._oldest
-            if node is start:
-                break  # all visited: the walk clears every bit and comes back to where it started
-        hand = start[0]
-        marks[hand] = marks[hand] + " hand"
-        return marks, node[0]
-    if isinstance(cache, _caches.S3FIFOCache):
-        marks = {k: f"{'S' if k in cache._small else 'M'} f={cache._freq[k]}" for k in keys}
-        return marks, None
-    if isinstance(cache, (_caches.LRUCache, _caches.FIFOCache)):
-        return {}, keys[0]  # least recent (LRU) or oldest insertion (FIFO)
-    return {}, None
+
+def _state(cache: Cache) -> tuple[dict, Hashable | None]:
+    """(marks, next_victim), from the cache's public view only."""
+    marks = {e.key: _mark(e) for e in cache.entries()}
+    return {k: m for k, m in marks.items() if m}, cache.next_victim()
 
 
 def record(trace: Iterable, policy: str | type, maxsize: int, **kwargs: Any) -> Recording:
@@ -244,7 +126,7 @@ def record(trace: Iterable, policy: str | type, maxsize: int, **kwargs: Any) -> 
     `policy`: a name ("lru", "fifo", "lfu", "rr", "sieve", "s3fifo", "opt") or a Cache subclass;
     `kwargs` go to its constructor (e.g. seed= for "rr", small_ratio= for "s3fifo").
     """
-    keys = _as_keys(trace)
+    keys = key_list(trace)
     cls = _policy_class(policy)
     cache = cls(maxsize, keys, **kwargs) if cls is BeladyOPT else cls(maxsize, **kwargs)
     evicted_now: list = []
@@ -253,9 +135,7 @@ def record(trace: Iterable, policy: str | type, maxsize: int, **kwargs: Any) -> 
     steps = []
     for t, key in enumerate(keys):
         evicted_now.clear()
-        hit = cache.get(key, MISSING) is not MISSING
-        if not hit:
-            cache.put(key, key)
+        hit = cache.request(key)
         evicted = tuple(evicted_now)
         contents = tuple(cache)
         # stable boxes: evicted keys free their boxes, a newcomer takes the first freed box
@@ -288,7 +168,7 @@ def frame(rec: Recording, t: int) -> dict:
 
     Returns {"label", "boxes": [(text, state, mark)], "evicted", "request", "hit"}; a box's
     state is "empty", "kept", "hit" (the requested key, found), "new" (the requested key, just
-    inserted) or "next" (the policy's next victim). The viz helper `draw_boxes` draws it.
+    inserted) or "next" (the policy's next victim). `plots.draw_boxes` draws it.
     """
     if not isinstance(t, int) or isinstance(t, bool):
         raise TypeError(f"t must be an int, got {t!r}")

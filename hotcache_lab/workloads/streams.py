@@ -101,59 +101,47 @@ def _arrival_times(rate: Callable[[np.ndarray], np.ndarray], n: int, step: float
         horizon *= 2
 
 
-def bursts(
-    n_keys: int = 10_000,
-    n_requests: int = 100_000,
-    base_rate: float = 1_000.0,
-    burst_rate: float = 10_000.0,
-    burst_every: float = 10.0,
-    burst_length: float = 1.0,
-    alpha: float = 1.0,
-    seed: int | None = 0,
-) -> Trace:
+def _timed_zipf(rate: Callable[[np.ndarray], np.ndarray], step: float, cycle: float, n_keys: int,
+                n_requests: int, alpha: float, seed: int | None) -> Trace:
+    """Zipf keys at the arrival times of a periodic rate: what `bursts` and `diurnal` share."""
+    n_keys, n_requests = _check.integer("n_keys", n_keys), _check.integer("n_requests", n_requests)
+    rng = _check.seed(seed)
+    times = _arrival_times(rate, n_requests, step, cycle, rng)
+    keys = zipf(n_keys, alpha, n_requests, seed=int(rng.integers(2**32)))
+    return Trace(keys, times)
+
+
+def bursts(n_keys: int = 10_000, n_requests: int = 100_000, base_rate: float = 1_000.0,
+           burst_rate: float = 10_000.0, burst_every: float = 10.0, burst_length: float = 1.0,
+           alpha: float = 1.0, seed: int | None = 0) -> Trace:
     """Zipf keys arriving at `base_rate` req/s, with `burst_rate` req/s for `burst_length` s every
     `burst_every` s (a flash crowd, a retry storm). Returns a Trace with timestamps in seconds.
     """
-    n_keys, n_requests = _check.integer("n_keys", n_keys), _check.integer("n_requests", n_requests)
-    base_rate = _check.number("base_rate", base_rate, low=0.0, low_open=True)
-    burst_rate = _check.number("burst_rate", burst_rate, low=0.0, low_open=True)
-    burst_every = _check.number("burst_every", burst_every, low=0.0, low_open=True)
+    base_rate = _check.positive("base_rate", base_rate)
+    burst_rate = _check.positive("burst_rate", burst_rate)
+    burst_every = _check.positive("burst_every", burst_every)
     burst_length = _check.number("burst_length", burst_length, low=0.0, high=burst_every)
-    rng = _check.seed(seed)
 
     def rate(t: np.ndarray) -> np.ndarray:
         return np.where(t % burst_every < burst_length, burst_rate, base_rate)
 
     step = (burst_length if burst_length > 0 else burst_every) / 100
-    times = _arrival_times(rate, n_requests, step, burst_every, rng)
-    keys = zipf(n_keys, alpha, n_requests, seed=int(rng.integers(2**32)))
-    return Trace(keys, times)
+    return _timed_zipf(rate, step, burst_every, n_keys, n_requests, alpha, seed)
 
 
-def diurnal(
-    n_keys: int = 10_000,
-    n_requests: int = 100_000,
-    mean_rate: float = 0.5,
-    amplitude: float = 0.8,
-    period: float = 86_400.0,
-    alpha: float = 1.0,
-    seed: int | None = 0,
-) -> Trace:
+def diurnal(n_keys: int = 10_000, n_requests: int = 100_000, mean_rate: float = 0.5, amplitude: float = 0.8,
+            period: float = 86_400.0, alpha: float = 1.0, seed: int | None = 0) -> Trace:
     """Zipf keys whose arrival rate follows a day: mean_rate * (1 - amplitude * cos(2 pi t / period)),
     so the trough is at t = 0 (night) and the peak at period / 2. Returns a Trace with timestamps.
     """
-    n_keys, n_requests = _check.integer("n_keys", n_keys), _check.integer("n_requests", n_requests)
-    mean_rate = _check.number("mean_rate", mean_rate, low=0.0, low_open=True)
-    amplitude = _check.number("amplitude", amplitude, low=0.0, high=1.0)
-    period = _check.number("period", period, low=0.0, low_open=True)
-    rng = _check.seed(seed)
+    mean_rate = _check.positive("mean_rate", mean_rate)
+    amplitude = _check.fraction("amplitude", amplitude)
+    period = _check.positive("period", period)
 
     def rate(t: np.ndarray) -> np.ndarray:
         return mean_rate * (1.0 - amplitude * np.cos(2 * np.pi * t / period))
 
-    times = _arrival_times(rate, n_requests, period / 1000, period, rng)
-    keys = zipf(n_keys, alpha, n_requests, seed=int(rng.integers(2**32)))
-    return Trace(keys, times)
+    return _timed_zipf(rate, period / 1000, period, n_keys, n_requests, alpha, seed)
 
 
 def mix(streams: Sequence[tuple[object, float]], n_requests: int, seed: int | None = 0) -> np.ndarray:

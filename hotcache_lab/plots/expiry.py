@@ -1,0 +1,31 @@
+"""Notebook 06's expiry figure: a hot key's recomputations running at once, one panel per strategy."""
+
+from __future__ import annotations
+
+from .style import PALETTE
+
+
+def draw_backend_load(axes, result) -> None:
+    """The backend's load over time: one step curve a strategy, on one Axes or one panel each.
+
+    `result` has curves ({label: (times, levels)}), per_expiry and peak ({label: number}), top (the
+    shared y scale) and title (`lessons.thread_races.backend_load`).
+    """
+    labels = list(result.curves)
+    panels = list(axes.flat) if hasattr(axes, "flat") else [axes] * len(labels)
+    if len(panels) != len(labels):
+        raise ValueError(f"axes must be one Axes or {len(labels)} of them, got {len(panels)}")
+    several = len(set(map(id, panels))) > 1
+    for panel, label in zip(panels, labels, strict=True):
+        times, levels = result.curves[label]
+        per_expiry, peak = result.per_expiry[label], result.peak[label]
+        panel.step(times, levels, where="post", color=PALETTE.get(label), lw=1.6,
+                   label=f"{label}: {per_expiry:.1f}/expiry, peak {peak}")
+        panel.set_ylim(0, result.top * 1.1 + 0.5)
+        panel.set_xlabel("time (s)")
+        if several:
+            panel.set_title(f"{label}\n{per_expiry:.3g} per expiry, peak {peak}", fontsize=9)
+    panels[0].set_ylabel("recomputations at once")
+    if not several:
+        panels[0].set_title(result.title)
+        panels[0].legend(loc="upper left", fontsize=8)

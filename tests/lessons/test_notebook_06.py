@@ -1,0 +1,32 @@
+"""Notebook 06 keeps the house shape, and its live plots go through plots.live
+(tests/lessons/test_thread_races.py tests what they compute)."""
+
+import json
+import pathlib
+
+NOTEBOOK = pathlib.Path(__file__).resolve().parents[2] / "notebooks" / "06_thread_races.ipynb"
+
+
+def _cells():
+    return json.loads(NOTEBOOK.read_text())["cells"]
+
+
+def test_notebook_shape():
+    cells = _cells()
+    headings = [c["source"] if isinstance(c["source"], str) else "".join(c["source"]) for c in cells
+                if c["cell_type"] == "markdown"]
+    parts = [h.splitlines()[0] for h in headings if h.startswith("## ")]
+    assert parts[-2:] == ["## 5. Exercises", "## 6. Takeaways"]  # sections get inserted before these
+    code = [c for c in cells if c["cell_type"] == "code"]
+    checked = [c for c in code if "".join(c["source"]).startswith("# NBVAL_CHECK_OUTPUT")]
+    assert len(checked) >= 3
+    assert all(c["execution_count"] is not None for c in code)  # executed, so nbval compares them
+    assert all("slide_type" in c["metadata"].get("slideshow", {}) for c in cells)
+    assert sum("solution" in c["metadata"].get("tags", []) for c in code) >= 3
+
+
+def test_live_plots_go_through_plots_live_with_lesson_computations():
+    code = ["".join(c["source"]) for c in _cells() if c["cell_type"] == "code"]
+    live = [s for s in code if "live(" in s]
+    assert len(live) == 2 and all("plots.live(lesson." in s for s in live)
+    assert not any("viz" in s or "contention." in s for s in code)  # old module names
