@@ -178,3 +178,47 @@ def test_unknown_old_name_is_an_attribute_error():
 
     with pytest.raises(AttributeError, match="no_such_thing"):
         hotcache_lab.no_such_thing  # noqa: B018
+
+
+CONTRACT_NAMES = {"simulate", "backends"}  # old names that stay the public contract's spelling
+
+
+def _prose_and_code() -> list[tuple[str, str]]:
+    import json
+
+    texts = [(p.name, "".join(c["source"])) for p in sorted((ROOT / "notebooks").glob("*.ipynb"))
+             for c in json.loads(p.read_text())["cells"]]
+    texts += [(p.name, p.read_text()) for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]]
+    return texts
+
+
+def test_notebooks_and_docs_name_modules_by_their_new_homes():
+    """A file path or dotted name in a notebook or a doc exists, and is not an old path kept for old code."""
+    import re
+
+    from hotcache_lab import _moved
+
+    for where, text in _prose_and_code():
+        for path in re.findall(r"hotcache_lab/[\w/]+\.py", text):
+            assert (ROOT / path).is_file(), f"{where} names {path}, which does not exist"
+        for dotted in re.findall(r"hotcache_lab((?:\.[A-Za-z_]\w*)+)", text):
+            parts = dotted.lstrip(".").split(".")
+            if parts[0] == "memoize" and len(parts) == 1:
+                continue  # the decorator
+            if where != "architecture.md" and parts[0] not in CONTRACT_NAMES:  # it lists the old paths
+                assert not _moved.new_homes(parts[0]), f"{where} names hotcache_lab{dotted}: an old path"
+            module, attrs = _resolve(parts)
+            assert module is not None, f"{where} names hotcache_lab{dotted}, which does not import"
+            obj = module
+            for attr in attrs:
+                obj = getattr(obj, attr, None)
+                assert obj is not None, f"{where} names hotcache_lab{dotted}: no {attr}"
+
+
+def _resolve(parts: list[str]):
+    for i in range(len(parts), 0, -1):
+        try:
+            return importlib.import_module("hotcache_lab." + ".".join(parts[:i])), parts[i:]
+        except ImportError:
+            continue
+    return None, parts

@@ -13,15 +13,15 @@ _KERNELS: object = None  # sim.kernels once imported; False: use the Python repl
 
 
 def kernels():
-    """The compiled replay kernels, or None when switched off (or numba cannot be imported)."""
+    """The compiled replay kernels, or None when a test switched them off (`_KERNELS = False`)."""
     global _KERNELS
     if _KERNELS is None:
         try:
             from . import kernels as compiled_kernels
-        except ImportError:
-            _KERNELS = False
-        else:
-            _KERNELS = compiled_kernels
+        except ImportError as missing:  # required, not optional: a silent slow path would hide it
+            raise ImportError("hotcache_lab.sim needs numba for its replay kernels (a dependency in "
+                              "pyproject.toml): reinstall the project, e.g. `make lab`") from missing
+        _KERNELS = compiled_kernels
     return _KERNELS or None
 
 

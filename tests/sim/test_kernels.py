@@ -115,14 +115,15 @@ def test_simulate_agrees_with_and_without_the_kernels(monkeypatch):
     assert everything() == on_kernels
 
 
-def test_without_numba_simulate_falls_back_to_the_python_loops(monkeypatch):
+def test_numba_is_required_and_its_absence_says_so(monkeypatch):
+    """numba is a dependency, not an option: without it a replay says what is missing, at once,
+    instead of running the slow Python loops in silence."""
     monkeypatch.setitem(sys.modules, "numba", None)  # import numba raises ImportError
     monkeypatch.delitem(sys.modules, "hotcache_lab.sim.kernels", raising=False)
     monkeypatch.delattr(hotcache_lab.sim, "kernels", raising=False)
     monkeypatch.setattr(compiled, "_KERNELS", None)
-    assert compiled.kernels() is None
-    trace = workloads.zipf(500, 1.0, 5_000, seed=1)
-    assert round(simulate.hit_ratio(trace, "sieve", 50) * len(trace)) == class_flags(trace, "sieve", 50).sum()
+    with pytest.raises(ImportError, match="needs numba"):
+        simulate.hit_ratio(workloads.zipf(500, 1.0, 5_000, seed=1), "sieve", 50)
 
 
 def test_next_uses_kernel_equals_numpy():
@@ -131,3 +132,4 @@ def test_next_uses_kernel_equals_numpy():
     for _, keys in random_traces(99):
         ids, nkeys = kernels.dense_ids(keys)
         assert np.array_equal(kernels.next_uses(ids, nkeys), opt._next_uses(keys))
+
