@@ -1,8 +1,18 @@
 """Slow, obviously-correct list models of each policy, written from the papers' descriptions.
 
 Tests replay the same requests through a model and through hotcache_lab.caches and compare
-hits and contents step by step.
+hits and contents step by step. FakeClock is the one stand-in clock the timed tests share.
 """
+
+
+class FakeClock:
+    """Time that moves only when told to (set .now): a TTL expires exactly when a test says."""
+
+    def __init__(self, now=0.0):
+        self.now = now
+
+    def __call__(self):
+        return self.now
 
 
 class LRUModel:

@@ -4,7 +4,7 @@ import cachetools
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference_models import MODELS
+from reference_models import MODELS, FakeClock
 
 from hotcache_lab import caches
 from hotcache_lab.caches import MISSING
@@ -123,13 +123,6 @@ def test_lfu_keeps_the_frequent_key():
     c.put("b", 1)  # evicts "a" (freq 1), not "hot"
     assert set(c) == {"hot", "b"} and c.frequency("hot") == 6
 
-
-class FakeClock:
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
 
 
 def test_ttl_expires_on_a_fake_clock():

@@ -4,7 +4,7 @@ against the reference models and against what the next eviction really takes."""
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from reference_models import MODELS
+from reference_models import MODELS, FakeClock
 
 from hotcache_lab import caches
 
@@ -83,15 +83,9 @@ def test_policies_that_do_not_know_their_victim_say_none():
     assert caches.LRUCache(3).next_victim() is None and list(caches.SIEVECache(3).entries()) == []
 
 
-class Clock:
-    now = 0.0
-
-    def __call__(self):
-        return self.now
-
 
 def test_ttl_entries_carry_their_expiry_and_the_next_victim_follows_time():
-    clock = Clock()
+    clock = FakeClock()
     c = caches.TTLCache(maxsize=3, ttl=10, timer=clock)
     c.put("a", 1)
     clock.now = 2

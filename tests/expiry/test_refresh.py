@@ -8,6 +8,7 @@ import time
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from reference_models import FakeClock
 
 from hotcache_lab.concurrency.races import run_together
 from hotcache_lab.expiry.refresh import (
@@ -22,16 +23,6 @@ from hotcache_lab.expiry.refresh import (
     xfetch_probability,
     xfetch_should_refresh,
 )
-
-
-class FakeClock:
-    """Time that moves only when told to."""
-
-    def __init__(self, now=0.0):
-        self.now = now
-
-    def __call__(self):
-        return self.now
 
 
 class FixedRng:
