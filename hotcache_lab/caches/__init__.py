@@ -2,7 +2,7 @@
 
 `POLICIES` holds the online policies; `BeladyOPT` (offline: it is built with its trace) is apart."""
 
-from .base import MISSING, Cache, CacheStats, Entry, check_maxsize
+from .base import MISSING, Cache, CacheStats, Entry, ValueTooLargeError, check_maxsize
 from .fifo import FIFOCache
 from .lfu import LFUCache, LFUEntry
 from .lru import LRUCache
@@ -20,7 +20,7 @@ POLICIES = {
 }
 
 __all__ = [
-    "MISSING", "Cache", "CacheStats", "check_maxsize", "POLICIES",
+    "MISSING", "Cache", "CacheStats", "ValueTooLargeError", "check_maxsize", "POLICIES",
     "LRUCache", "FIFOCache", "LFUCache", "RRCache", "TTLCache", "UnboundedCache",
     "SIEVECache", "S3FIFOCache", "BeladyOPT",
     "Entry", "LFUEntry", "SIEVEEntry", "S3FIFOEntry", "TTLEntry", "OPTEntry",

@@ -1,11 +1,34 @@
-"""The shared base of every instrumented cache: counting, eviction hooks, the mapping protocol.
+"""The shared base of every instrumented cache: counting, eviction hooks, sizes, the mapping protocol.
 
-A policy subclass implements `_lookup` and `_store`, and calls `self._evicted(key, value)` when
-it throws an entry out; it shows its state through `entries()` and `next_victim()`, the public view
-that step-by-step pictures read (never the private fields). Entries live in `self._data`
-(key -> value) unless the policy overrides the few methods that read it (`_contains`, `_remove`,
-`_keys`, `_clear`, `__len__`).
-Everything a notebook or a test reads (stats, hooks, validation, `MutableMapping`) lives here once.
+A policy subclass implements three steps and the base builds everything else from them:
+`_lookup(key)` (a hit updates the policy), `_insert(key, value)` (insert or overwrite, never evict)
+and `_pop_victim()` (remove and return the entry the policy evicts next). Its `_store` is the
+count-bounded put: evict one `_pop_victim()` when full, then insert (each policy writes it out, for
+speed: it runs on every miss). It shows its state through `entries()` and `next_victim()`, the public view
+that step-by-step pictures read. Entries live in `self._data` (key -> value) unless the policy
+overrides the few methods that read it (`_contains`, `_remove`, `_keys`, `_clear`, `__len__`,
+`_copy_state`, `_map_values`).
+
+The mapping contract, the same for every class (tests/caches/test_mapping_contract.py):
+- `len`, iteration, `in`, `get`, `del` and `popitem` see the same entries. `in` counts nothing and
+  touches no recency; `get` and `[]` count a hit or a miss.
+- Iteration walks a snapshot of the keys taken when the loop starts and skips every key that is gone
+  by the time the loop reaches it (deleted, evicted, expired); keys added during the loop are not
+  visited. It never raises RuntimeError as a dict does when it changes size: in an LRU cache even a
+  `get` reorders the entries, so dict's rule would forbid reading the cache inside a loop over it.
+- `popitem()` removes and returns the policy's victim, the entry the next eviction would take, and
+  counts it as an eviction (the on_evict hooks are called); KeyError on an empty cache.
+- `copy.copy` and `copy.deepcopy` give an independent cache: its own storage, its own counters (they
+  start at the original's values), its own random generator state. Hooks are not carried over: a hook
+  is wired to the cache it was registered on and often keeps state in step with it, so a copy calling
+  it would corrupt that state; register again on the copy. deepcopy copies the values too; keys are
+  shared, as a dict key must not change anyway.
+- `getsizeof=` (as in cachetools): a callable value -> size. `maxsize` then counts in that unit and
+  `currsize` is the summed size of the live entries; a put evicts as many victims as it takes to make
+  room, and a value larger than maxsize is refused with ValueTooLargeError, the cache unchanged.
+  A size must be a positive int or float (cachetools also takes 0; here 0 is an error: entries of
+  size 0 escape the bound, any number of them fit). Without getsizeof every entry counts 1 and the
+  put and eviction paths are the count-bounded ones, with no size bookkeeping.
 
 The caches are not thread-safe on their own, like cachetools' caches: guard them with a lock,
 or use them through `hotcache_lab.memoize`, which does.
@@ -13,8 +36,11 @@ or use them through `hotcache_lab.memoize`, which does.
 
 from __future__ import annotations
 
+import copy
+import numbers
+import reprlib
 from collections.abc import Callable, Hashable, Iterator, MutableMapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from .. import _check
@@ -22,15 +48,26 @@ from .. import _check
 MISSING: Any = object()  # sentinel: "no entry", distinct from a cached None
 
 
+class ValueTooLargeError(ValueError):
+    """A value whose size (by the cache's `getsizeof`) exceeds the cache's whole `maxsize`."""
+
+
 @dataclass(frozen=True)
 class CacheStats:
-    """A snapshot of a cache's counters. A lookup is a hit or a miss; a put is neither."""
+    """A snapshot of a cache's counters. A lookup is a hit or a miss; a put is neither.
+
+    `currsize` is what the live entries take: their number, or their summed size with `getsizeof=`.
+    `expired_held` (TTLCache only; 0 elsewhere) counts entries past their time that are still held in
+    memory until a put or `expire()` sweeps them: gone from the mapping, not yet freed. Keyword-only,
+    so subclasses (the server caches' stats) keep adding positional fields after `maxsize`.
+    """
 
     hits: int
     misses: int
     evictions: int
-    currsize: int
+    currsize: int | float
     maxsize: int | None
+    expired_held: int = field(default=0, kw_only=True)
 
     @property
     def lookups(self) -> int:
@@ -55,16 +92,27 @@ def check_maxsize(maxsize: object, *, allow_none: bool = False) -> int | None:
 
 
 class Cache(MutableMapping):
-    """An instrumented cache with a bounded number of entries and a replacement policy."""
+    """An instrumented cache bounded by entries (or by summed sizes, with `getsizeof`), with a policy."""
 
     policy = "base"
 
-    def __init__(self, maxsize: int | None) -> None:
+    def __init__(self, maxsize: int | None, *, getsizeof: Callable[[Any], float] | None = None) -> None:
         self._maxsize = self._check_maxsize(maxsize)
         self._hits = 0
         self._misses = 0
         self._evictions = 0
         self._evict_hooks: list[Callable[[Hashable, Any], None]] = []
+        self._getsizeof = None if getsizeof is None else _check.function("getsizeof", getsizeof)
+        self._sizes: dict | None = None if getsizeof is None else {}  # key -> size, with getsizeof only
+        self._currsize = 0  # summed sizes of the entries held, with getsizeof only
+        if getsizeof is not None:
+            self._bind_sized()
+
+    def _bind_sized(self) -> None:
+        # Bound once here rather than tested on every put and eviction: the default (no getsizeof)
+        # paths stay exactly the count-bounded ones, with no size check in them.
+        self.put = self._store = self._store_sized
+        self._evicted = self._evicted_sized
 
     # --- what a policy implements -------------------------------------------------------------
     def _check_maxsize(self, maxsize: object) -> int | None:
@@ -78,8 +126,19 @@ class Cache(MutableMapping):
         return key in self._data
 
     def _store(self, key: Hashable, value: Any) -> None:
-        """Insert or overwrite, evicting through `_evicted` to stay within maxsize."""
+        """Insert or overwrite, evicting one `_pop_victim()` through `_evicted` when full."""
         raise NotImplementedError
+
+    def _insert(self, key: Hashable, value: Any) -> None:
+        """Insert or overwrite without evicting (the sized put makes room first)."""
+        raise NotImplementedError
+
+    def _pop_victim(self) -> tuple[Hashable, Any]:
+        """Remove and return (key, value) of the entry the policy evicts next; the cache is not empty."""
+        raise TypeError(f"{type(self).__name__} does not choose victims, so it has no popitem()")
+
+    def _resized(self, key: Hashable, old: float, new: float) -> None:
+        """An entry kept its place but its value's size changed (sized caches; S3-FIFO's queues care)."""
 
     def _remove(self, key: Hashable) -> Any:
         """Delete an entry (not an eviction); raise KeyError if absent."""
@@ -91,8 +150,21 @@ class Cache(MutableMapping):
     def _clear(self) -> None:
         self._data.clear()
 
+    def _copy_state(self, new: Cache) -> None:
+        """Give `new` (a shallow copy of self) its own containers: what `copy.copy` needs."""
+        data = getattr(self, "_data", None)
+        if data is None:
+            raise TypeError(f"{type(self).__name__} holds no entries of its own to copy")
+        new._data = data.copy()
+
+    def _map_values(self, fn: Callable[[Any], Any]) -> None:
+        """Replace each value by fn(value) in place, order and marks kept (deepcopy's second step)."""
+        data = self._data
+        for key in list(data):
+            data[key] = fn(data[key])
+
     def __len__(self) -> int:
-        return len(self._data)
+        return self._data.__len__()  # no global name: a memoized len may replace builtins.len
 
     def entries(self) -> Iterator[NamedTuple]:
         """Each live entry, in the policy's own order, with the marks that decide its eviction.
@@ -104,8 +176,9 @@ class Cache(MutableMapping):
         return (Entry(key, data[key]) for key in self._keys())
 
     def next_victim(self) -> Hashable | None:
-        """The key the next eviction would take, where the policy's state decides it; None when the
-        cache is empty or the choice is not made yet (random replacement draws it at eviction)."""
+        """The key the next eviction (and `popitem()`) would take, where the policy's state decides it;
+        None when the cache is empty or the choice is not made yet (random replacement draws it at
+        eviction, S3-FIFO first moves entries between its queues)."""
         return None
 
     # --- the public interface ---------------------------------------------------------------
@@ -114,8 +187,17 @@ class Cache(MutableMapping):
         return self._maxsize
 
     @property
+    def currsize(self) -> int | float:
+        """What the live entries take: their number, or their summed size with `getsizeof`."""
+        return self.__len__() if self._sizes is None else self._currsize
+
+    def _expired_held(self) -> int:
+        return 0
+
+    @property
     def stats(self) -> CacheStats:
-        return CacheStats(self._hits, self._misses, self._evictions, len(self), self._maxsize)
+        return CacheStats(self._hits, self._misses, self._evictions, self.currsize, self._maxsize,
+                          expired_held=self._expired_held())
 
     def get(self, key: Hashable, default: Any = None) -> Any:
         """Look `key` up: counts a hit or a miss and updates the policy on a hit."""
@@ -127,7 +209,8 @@ class Cache(MutableMapping):
         return value
 
     def put(self, key: Hashable, value: Any) -> None:
-        """Insert or overwrite `key`; may evict. Neither a hit nor a miss."""
+        """Insert or overwrite `key`; may evict. Neither a hit nor a miss. With `getsizeof`, a value
+        larger than maxsize raises ValueTooLargeError and changes nothing."""
         self._store(key, value)
 
     def request(self, key: Hashable, value: Any = MISSING) -> bool:
@@ -139,10 +222,8 @@ class Cache(MutableMapping):
         return False
 
     def on_evict(self, callback: Callable[[Hashable, Any], None]) -> Callable[[Hashable, Any], None]:
-        """Call `callback(key, value)` for every eviction (not for `del` or `clear`).
-
-        Returns the callback, so it also works as a decorator.
-        """
+        """Call `callback(key, value)` for every eviction, `popitem()` included (not for `del` or
+        `clear`). Returns the callback, so it also works as a decorator. Copies do not inherit it."""
         _check.function("on_evict callback", callback)
         self._evict_hooks.append(callback)
         return callback
@@ -153,11 +234,86 @@ class Cache(MutableMapping):
     def clear(self) -> None:
         """Drop every entry (not counted as evictions); the counters keep running."""
         self._clear()
+        if self._sizes is not None:
+            self._sizes.clear()
+            self._currsize = 0
+
+    def popitem(self) -> tuple[Hashable, Any]:
+        """Remove and return the policy's victim (see `next_victim`), counted as an eviction."""
+        if not self:
+            raise KeyError(f"popitem(): {type(self).__name__} is empty")
+        key, value = self._pop_victim()
+        self._evicted(key, value)
+        return key, value
 
     def _evicted(self, key: Hashable, value: Any) -> None:
         self._evictions += 1
         for hook in self._evict_hooks:
             hook(key, value)
+
+    def _evicted_sized(self, key: Hashable, value: Any) -> None:
+        self._forget_size(key)
+        type(self)._evicted(self, key, value)
+
+    # --- sizes (getsizeof) --------------------------------------------------------------------
+    def _size_of(self, key: Hashable, value: Any) -> int | float:
+        """getsizeof(value), checked: a positive finite int or float, at most maxsize."""
+        size = self._getsizeof(value)
+        if type(size) is not int or size <= 0:  # the common case passes with one test
+            _check.positive(f"getsizeof({reprlib.repr(value)})", size)  # a clear error, or a number > 0
+            size = int(size) if isinstance(size, numbers.Integral) else float(size)
+        if self._maxsize is not None and size > self._maxsize:
+            raise ValueTooLargeError(
+                f"{type(self).__name__} cannot hold key {reprlib.repr(key)}: its value's size {size!r} "
+                f"exceeds maxsize={self._maxsize} (the whole cache)"
+            )
+        return size
+
+    def _forget_size(self, key: Hashable) -> None:
+        sizes = self._sizes
+        self._currsize -= sizes.pop(key)
+        if not sizes:
+            self._currsize = 0  # no float residue once empty
+
+    def _make_room(self, key: Hashable, size: int | float) -> None:
+        """Evict victims until `size` fits beside the others (an overwritten key's old size excluded)."""
+        if self._maxsize is None:
+            return
+        sizes = self._sizes
+        while sizes and self._currsize - sizes.get(key, 0) + size > self._maxsize:
+            old_key, old_value = self._pop_victim()
+            self._evicted(old_key, old_value)
+
+    def _store_sized(self, key: Hashable, value: Any) -> None:
+        """The put of a cache with getsizeof: check the size, make room, insert, account."""
+        self._sizes.get(key)  # an unhashable key fails here, before anything changes
+        size = self._size_of(key, value)
+        self._make_room(key, size)
+        sizes = self._sizes
+        old = sizes.get(key)  # None if absent, or evicted while making room
+        sizes[key] = size
+        self._insert(key, value)
+        self._currsize += size if old is None else size - old
+        if old is not None and old != size:
+            self._resized(key, old, size)
+
+    # --- copies ---------------------------------------------------------------------------------
+    def __copy__(self) -> Cache:
+        cls = type(self)
+        new = cls.__new__(cls)
+        new.__dict__.update(self.__dict__)
+        new._evict_hooks = []
+        if self._sizes is not None:
+            new._sizes = dict(self._sizes)
+            new._bind_sized()  # the bound put must be the copy's own
+        self._copy_state(new)
+        return new
+
+    def __deepcopy__(self, memo: dict) -> Cache:
+        new = self.__copy__()
+        memo[id(self)] = new
+        new._map_values(lambda value: copy.deepcopy(value, memo))
+        return new
 
     # --- MutableMapping, so the caches drop into cachetools.cached and mapping code ------------
     def __getitem__(self, key: Hashable) -> Any:
@@ -171,13 +327,18 @@ class Cache(MutableMapping):
 
     def __delitem__(self, key: Hashable) -> None:
         self._remove(key)
+        if self._sizes is not None:
+            self._forget_size(key)
 
     def __contains__(self, key: object) -> bool:
         """Membership without counting or touching recency, like cachetools."""
         return self._contains(key)
 
     def __iter__(self) -> Iterator:
-        return iter(self._keys())
+        contains = self._contains
+        for key in self._keys():  # a snapshot: see the module docstring
+            if contains(key):
+                yield key
 
     def __repr__(self) -> str:
         s = self.stats

@@ -1,8 +1,15 @@
 """Least frequently used: evict the entry with the fewest accesses; ties go to the least recent.
 
 O(1) per operation with frequency buckets (Shah, Mitra and Matani, "An O(1) algorithm for
-implementing the LFU cache eviction scheme", 2010). An insertion counts as the first access.
-Counts never decay, which is exactly why LFU clings to yesterday's hot keys (notebook 04).
+implementing the LFU cache eviction scheme", 2010). An insertion counts as the first access, and so
+does an overwrite (it is a use of the key). Counts never decay, which is exactly why LFU clings to
+yesterday's hot keys (notebook 04).
+
+The tie-break, "least recent" precisely: among the keys with the fewest accesses, the one whose
+last access (the one that gave it that count) is oldest. Each bucket keeps its keys in the order they
+reached its count. cachetools' LFUCache (8.0.2) does the same: its count links keep keys in the order
+they entered the link, and popitem takes the first key of the lowest link; tests/caches/
+test_vs_cachetools.py replays the same operations into both and compares every victim.
 """
 
 from collections import OrderedDict
@@ -24,12 +31,12 @@ class LFUCache(Cache):
 
     policy = "lfu"
 
-    def __init__(self, maxsize: int) -> None:
-        super().__init__(maxsize)
+    def __init__(self, maxsize: int, *, getsizeof=None) -> None:
+        super().__init__(maxsize, getsizeof=getsizeof)
         self._data: dict = {}
         self._freq: dict = {}
         self._buckets: dict[int, OrderedDict] = {}  # frequency -> keys, least recent first
-        self._min_freq = 0
+        self._min_freq = 0  # the lowest count; may name an emptied bucket after a popitem (then rescanned)
 
     def _touch(self, key):
         freq = self._freq[key]
@@ -48,22 +55,46 @@ class LFUCache(Cache):
             self._touch(key)
         return value
 
-    def _store(self, key, value):
+    def _insert(self, key, value):
         if key in self._data:
             self._data[key] = value
             self._touch(key)
             return
-        if len(self._data) >= self._maxsize:
-            bucket = self._buckets[self._min_freq]
-            old_key, _ = bucket.popitem(last=False)
-            if not bucket:
-                del self._buckets[self._min_freq]
-            del self._freq[old_key]
-            self._evicted(old_key, self._data.pop(old_key))
         self._data[key] = value
         self._freq[key] = 1
         self._buckets.setdefault(1, OrderedDict())[key] = None
         self._min_freq = 1
+
+    def _store(self, key, value):
+        # _insert written out, with the eviction: the put of every miss (one call fewer)
+        if key in self._data:
+            self._data[key] = value
+            self._touch(key)
+            return
+        if self._data.__len__() >= self._maxsize:
+            old_key, old_value = self._pop_victim()
+            self._evicted(old_key, old_value)
+        self._data[key] = value
+        self._freq[key] = 1
+        self._buckets.setdefault(1, OrderedDict())[key] = None
+        self._min_freq = 1
+
+    def _lowest_bucket(self) -> int:
+        if self._min_freq not in self._buckets:  # emptied by a popitem: the next count up
+            self._min_freq = min(self._buckets)
+        return self._min_freq
+
+    def _pop_victim(self):
+        freq = self._min_freq
+        bucket = self._buckets.get(freq)
+        if bucket is None:
+            freq = self._lowest_bucket()
+            bucket = self._buckets[freq]
+        key, _ = bucket.popitem(last=False)
+        if not bucket:
+            del self._buckets[freq]  # _min_freq is left stale: an insertion resets it to 1 anyway
+        del self._freq[key]
+        return key, self._data.pop(key)
 
     def _remove(self, key):
         value = self._data.pop(key)
@@ -86,8 +117,12 @@ class LFUCache(Cache):
                 yield LFUEntry(key, self._data[key], freq)
 
     def next_victim(self):
-        bucket = self._buckets.get(self._min_freq)
-        return next(iter(bucket)) if bucket else None
+        return next(iter(self._buckets[self._lowest_bucket()])) if self._buckets else None
+
+    def _copy_state(self, new):
+        new._data = self._data.copy()
+        new._freq = self._freq.copy()
+        new._buckets = {freq: keys.copy() for freq, keys in self._buckets.items()}
 
     def _clear(self):
         self._data.clear()

@@ -8,13 +8,14 @@ from .base import MISSING, Cache
 class LRUCache(Cache):
     """LRU over an OrderedDict: the front is the least recently used entry.
 
-    `entries()` yields `Entry(key, value)` least recent first; the first is `next_victim()`.
+    `entries()` yields `Entry(key, value)` least recent first; the first is `next_victim()` and what
+    `popitem()` takes. An overwrite counts as a use (it moves to the back), as in cachetools.
     """
 
     policy = "lru"
 
-    def __init__(self, maxsize: int) -> None:
-        super().__init__(maxsize)
+    def __init__(self, maxsize: int, *, getsizeof=None) -> None:
+        super().__init__(maxsize, getsizeof=getsizeof)
         self._data: OrderedDict = OrderedDict()
 
     def get(self, key, default=None):
@@ -40,17 +41,27 @@ class LRUCache(Cache):
 
     def put(self, key, value):
         # Inlined for the same reason as get; hooks are only looked at when an eviction happens.
+        # (A cache with getsizeof= has the sized put bound in its place: see Cache._bind_sized.)
         data = self._data
         if key in data:
             data.move_to_end(key)
         data[key] = value
-        if len(data) > self._maxsize:
+        if data.__len__() > self._maxsize:
             old_key, old_value = data.popitem(last=False)
             self._evictions += 1
             for hook in self._evict_hooks:
                 hook(old_key, old_value)
 
     _store = put
+
+    def _insert(self, key, value):
+        data = self._data
+        if key in data:
+            data.move_to_end(key)
+        data[key] = value
+
+    def _pop_victim(self):
+        return self._data.popitem(last=False)
 
     def next_victim(self):
         return next(iter(self._data), None)

@@ -55,13 +55,17 @@ class BeladyOPT(Cache):
     per request in order (a `get` for any other key raises ValueError). Every miss is admitted,
     as in demand paging. Ties (several keys never used again) go to the earliest inserted.
     `entries()` yields `OPTEntry(key, value, next_use)` in insertion order, next_use the position
-    of the key's next request (None: never again); `next_victim()` is the farthest.
+    of the key's next request (None: never again); `next_victim()` is the farthest, and what
+    `popitem()` takes. With `getsizeof=` it evicts farthest-first until the value fits: a sensible
+    rule but no longer the optimum, since offline caching with sizes is NP-hard, even for sizes in
+    {1, 2, 3} (Folwarczny and Sgall, "General caching is hard: even with small pages", Algorithmica
+    2017, https://doi.org/10.1007/s00453-016-0185-0).
     """
 
     policy = "opt"
 
-    def __init__(self, maxsize: int, trace: Sequence) -> None:
-        super().__init__(maxsize)
+    def __init__(self, maxsize: int, trace: Sequence, *, getsizeof=None) -> None:
+        super().__init__(maxsize, getsizeof=getsizeof)
         self._trace = key_list(trace)
         self._next = next_uses(self._trace)
         self._t = -1  # position of the request being served
@@ -97,14 +101,21 @@ class BeladyOPT(Cache):
             return None
         return max(self._due, key=self._due.__getitem__)  # max keeps the first of ties: earliest inserted
 
+    def _pop_victim(self):
+        old = self.next_victim()
+        del self._due[old]
+        return old, self._data.pop(old)
+
     def _store(self, key, value):
+        if key not in self._data and len(self._data) >= self._maxsize:
+            old_key, old_value = self._pop_victim()
+            self._evicted(old_key, old_value)
+        self._insert(key, value)
+
+    def _insert(self, key, value):
         if key in self._data:
             self._data[key] = value
             return
-        if len(self._data) >= self._maxsize:
-            old = self.next_victim()
-            del self._due[old]
-            self._evicted(old, self._data.pop(old))
         self._data[key] = value
         self._due[key] = self._next[self._t] if self._t >= 0 else len(self._trace)
 
@@ -120,6 +131,12 @@ class BeladyOPT(Cache):
 
     def _keys(self):
         return list(self._data)
+
+    def _copy_state(self, new):
+        """The trace and its next uses are read-only, so shared; the copy continues from the same
+        position, and must be driven by the rest of that same trace."""
+        new._data = self._data.copy()
+        new._due = self._due.copy()
 
     def _clear(self):
         self._data.clear()

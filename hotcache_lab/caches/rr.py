@@ -10,13 +10,15 @@ class RRCache(Cache):
     """Keys live in a list for O(1) random choice; a dict maps each key to its slot.
 
     `entries()` yields `Entry(key, value)` in slot order (the draw picks a slot); no marks, and no
-    `next_victim()`: the victim is drawn at eviction.
+    `next_victim()`: the victim is drawn at eviction. `popitem()` draws it from the same seeded
+    generator, so it takes what the next eviction would have taken. A copy gets its own generator in
+    the same state: the copy and the original then draw the same victims, independently.
     """
 
     policy = "rr"
 
-    def __init__(self, maxsize: int, seed: int | None = 0) -> None:
-        super().__init__(maxsize)
+    def __init__(self, maxsize: int, seed: int | None = 0, *, getsizeof=None) -> None:
+        super().__init__(maxsize, getsizeof=getsizeof)
         _check.integer("seed", seed, minimum=0, allow_none=True)
         self._rng = random.Random(seed)
         self._data: dict = {}
@@ -34,11 +36,22 @@ class RRCache(Cache):
             self._slot[last] = i
         return self._data.pop(key)
 
+    def _pop_victim(self):
+        victim = self._order[self._rng.randrange(len(self._order))]
+        return victim, self._drop(victim)
+
     def _store(self, key, value):
+        # _insert written out, with the eviction: the put of every miss (one call fewer)
         if key not in self._data:
-            if len(self._data) >= self._maxsize:
-                victim = self._order[self._rng.randrange(len(self._order))]
-                self._evicted(victim, self._drop(victim))
+            if self._data.__len__() >= self._maxsize:
+                old_key, old_value = self._pop_victim()
+                self._evicted(old_key, old_value)
+            self._slot[key] = len(self._order)
+            self._order.append(key)
+        self._data[key] = value
+
+    def _insert(self, key, value):
+        if key not in self._data:
             self._slot[key] = len(self._order)
             self._order.append(key)
         self._data[key] = value
@@ -50,6 +63,13 @@ class RRCache(Cache):
 
     def entries(self):
         return (Entry(key, self._data[key]) for key in self._order)
+
+    def _copy_state(self, new):
+        new._data = self._data.copy()
+        new._slot = self._slot.copy()
+        new._order = self._order.copy()
+        new._rng = random.Random()
+        new._rng.setstate(self._rng.getstate())
 
     def _clear(self):
         self._data.clear()

@@ -26,12 +26,13 @@ class SIEVEEntry(NamedTuple):
 
 class SIEVECache(Cache):
     """`entries()` yields `SIEVEEntry(key, value, visited, hand)` oldest first; `next_victim()` is
-    the first unvisited entry at or after the hand (wrapping to the oldest)."""
+    the first unvisited entry at or after the hand (wrapping to the oldest). `popitem()` runs the
+    hand's walk as an eviction does (clearing the bits it passes) and takes that entry."""
 
     policy = "sieve"
 
-    def __init__(self, maxsize: int) -> None:
-        super().__init__(maxsize)
+    def __init__(self, maxsize: int, *, getsizeof=None) -> None:
+        super().__init__(maxsize, getsizeof=getsizeof)
         self._nodes: dict = {}
         self._newest = None
         self._oldest = None
@@ -59,7 +60,7 @@ class SIEVECache(Cache):
             older[_NEWER] = newer
         node[_NEWER] = node[_OLDER] = None
 
-    def _evict_one(self):
+    def _pop_victim(self):
         node = self._hand or self._oldest
         while node[_VISITED]:
             node[_VISITED] = False
@@ -67,15 +68,26 @@ class SIEVECache(Cache):
         self._hand = node[_NEWER]
         self._unlink(node)
         del self._nodes[node[_KEY]]
-        self._evicted(node[_KEY], node[_VALUE])
+        return node[_KEY], node[_VALUE]
 
     def _store(self, key, value):
         node = self._nodes.get(key)
         if node is not None:
             node[_VALUE] = value
             return
-        if len(self._nodes) >= self._maxsize:
-            self._evict_one()
+        if self._nodes.__len__() >= self._maxsize:
+            old_key, old_value = self._pop_victim()
+            self._evicted(old_key, old_value)
+        self._link_newest(key, value)
+
+    def _insert(self, key, value):
+        node = self._nodes.get(key)
+        if node is not None:
+            node[_VALUE] = value
+        else:
+            self._link_newest(key, value)
+
+    def _link_newest(self, key, value):
         node = [key, value, False, None, self._newest]
         if self._newest is not None:
             self._newest[_NEWER] = node
@@ -110,6 +122,30 @@ class SIEVECache(Cache):
 
     def _keys(self):
         return list(self._nodes)
+
+    def _copy_state(self, new):
+        """Rebuild the queue node by node, oldest first (the hand pointing at its own copy)."""
+        new._nodes = {}
+        new._hand = None
+        older = None
+        node = self._oldest
+        while node is not None:
+            twin = [node[_KEY], node[_VALUE], node[_VISITED], None, older]
+            if older is None:
+                new._oldest = twin
+            else:
+                older[_NEWER] = twin
+            if node is self._hand:
+                new._hand = twin
+            new._nodes[node[_KEY]] = older = twin
+            node = node[_NEWER]
+        new._newest = older
+        if older is None:
+            new._oldest = None
+
+    def _map_values(self, fn):
+        for node in self._nodes.values():
+            node[_VALUE] = fn(node[_VALUE])
 
     def _clear(self):
         self._nodes.clear()

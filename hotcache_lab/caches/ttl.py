@@ -2,7 +2,16 @@
 
 TTL bounds how stale a value can be, not how much memory the cache holds: without a maxsize
 (maxsize=None) the size is "distinct keys per ttl", which grows with traffic (notebook 03).
-The timer is injectable, so tests and notebooks drive time by hand.
+The timer is injectable, so tests and notebooks drive time by hand; it must not run backwards.
+
+Expired is gone, but not freed. From the moment its time is up an entry is out of the mapping:
+not in `len`, not iterated, not `in`, a miss for `get`, a KeyError for `del`, never returned by
+`popitem`, and `stats.currsize` leaves it out. It still occupies memory until something sweeps it:
+every put and `popitem()` first run `expire()`, a lookup drops the expired key it finds, and `del`
+of an expired key drops it before raising KeyError. `stats.expired_held` counts what is held but
+expired, so the memory that TTL alone does not free stays visible. Every drop of an expired entry
+is counted in `expirations` and as an eviction (the on_evict hooks are called).
+cachetools' TTLCache gives the same answers; its `len()` and `currsize` run expire() instead.
 """
 
 import time
@@ -17,21 +26,19 @@ from .base import MISSING, Cache, check_maxsize
 class TTLEntry(NamedTuple):
     key: Hashable
     value: Any
-    expires_at: float  # on the cache's timer; an entry at or past it is expired but still held
+    expires_at: float  # on the cache's timer; the entry is live while the timer reads less
 
 
 class TTLCache(Cache):
-    """Expired entries are dropped when looked up and on every put; expiry counts as an eviction.
-
-    `entries()` yields `TTLEntry(key, value, expires_at)` least recent first. `next_victim()`: the
-    soonest expiry if it is already due, else (bounded) the least recent entry, else (unbounded)
-    the soonest expiry, the first to go as time passes.
-    """
+    """`entries()` yields the live entries as `TTLEntry(key, value, expires_at)`, least recent first.
+    `next_victim()` and `popitem()`: the least recently used live entry (with maxsize=None too, as
+    cachetools), which is what a full cache evicts once expire() has swept the dead."""
 
     policy = "ttl"
 
-    def __init__(self, maxsize: int | None, ttl: float, timer: Callable[[], float] = time.monotonic) -> None:
-        super().__init__(maxsize)
+    def __init__(self, maxsize: int | None, ttl: float, timer: Callable[[], float] = time.monotonic, *,
+                 getsizeof=None) -> None:
+        super().__init__(maxsize, getsizeof=getsizeof)
         _check.seconds("ttl", ttl)
         _check.function("timer", timer)
         self.ttl = ttl
@@ -52,65 +59,118 @@ class TTLCache(Cache):
             key, expires_at = next(iter(expiry.items()))
             if expires_at > now:
                 break
-            del expiry[key]
-            value, _ = self._data.pop(key)
-            self.expirations += 1
-            self._evicted(key, value)
+            self._drop_expired(key)
             dropped += 1
         return dropped
+
+    def _drop_expired(self, key):
+        del self._expiry[key]
+        value, _ = self._data.pop(key)
+        self.expirations += 1
+        self._evicted(key, value)
+
+    def _expired_keys(self, now: float) -> list:
+        """The keys held past their time: a prefix of the expiry order."""
+        out = []
+        for key, expires_at in self._expiry.items():
+            if expires_at > now:
+                break
+            out.append(key)
+        return out
 
     def _lookup(self, key):
         entry = self._data.get(key)
         if entry is None:
             return MISSING
-        value, expires_at = entry
-        if expires_at <= self.timer():
-            del self._data[key]
-            del self._expiry[key]
-            self.expirations += 1
-            self._evicted(key, value)
+        if entry[1] <= self.timer():
+            self._drop_expired(key)
             return MISSING
         self._data.move_to_end(key)
-        return value
+        return entry[0]
 
     def _contains(self, key):
         entry = self._data.get(key)
         return entry is not None and entry[1] > self.timer()
 
-    def _store(self, key, value):
-        now = self.timer()
-        self.expire(now)
+    def _insert_at(self, key, value, now):
         expires_at = now + self.ttl
         if key in self._data:
             self._data.move_to_end(key)
             self._expiry.move_to_end(key)
         self._data[key] = (value, expires_at)
         self._expiry[key] = expires_at
-        if self._maxsize is not None and len(self._data) > self._maxsize:
-            old_key, (old_value, _) = self._data.popitem(last=False)
-            del self._expiry[old_key]
+
+    def _insert(self, key, value):
+        self._insert_at(key, value, self.timer())
+
+    def _store(self, key, value):
+        # _insert_at written out: the put of every miss (one call fewer)
+        now = self.timer()
+        self.expire(now)
+        data, expiry, expires_at = self._data, self._expiry, now + self.ttl
+        if key in data:
+            data.move_to_end(key)
+            expiry.move_to_end(key)
+        data[key] = (value, expires_at)
+        expiry[key] = expires_at
+        if self._maxsize is not None and data.__len__() > self._maxsize:
+            old_key, old_value = self._pop_victim()
             self._evicted(old_key, old_value)
 
-    def _remove(self, key):
-        value, _ = self._data.pop(key)
+    def _make_room(self, key, size):
+        self.expire()
+        super()._make_room(key, size)
+
+    def _pop_victim(self):
+        """The least recent entry; every caller has run expire() just before, so it is live."""
+        key, (value, _) = self._data.popitem(last=False)
         del self._expiry[key]
-        return value
+        return key, value
+
+    def popitem(self):
+        """Sweep the expired (as a put would), then take the least recent live entry."""
+        self.expire()
+        return super().popitem()
+
+    def _remove(self, key):
+        entry = self._data.get(key)
+        if entry is None:
+            raise KeyError(key)
+        if entry[1] <= self.timer():
+            self._drop_expired(key)
+            raise KeyError(key)
+        del self._data[key], self._expiry[key]
+        return entry[0]
 
     def remaining(self, key) -> float | None:
-        """Seconds until `key` expires (None if absent); for plots of staleness."""
+        """Seconds until `key` expires (None if absent or expired); for plots of staleness."""
         entry = self._data.get(key)
-        return None if entry is None else entry[1] - self.timer()
+        if entry is None:
+            return None
+        left = entry[1] - self.timer()
+        return left if left > 0 else None
+
+    def _keys(self):
+        now = self.timer()
+        return [key for key, (_, expires_at) in self._data.items() if expires_at > now]
 
     def entries(self):
-        return (TTLEntry(key, value, expires_at) for key, (value, expires_at) in self._data.items())
+        now = self.timer()
+        return (TTLEntry(key, value, expires_at) for key, (value, expires_at) in self._data.items()
+                if expires_at > now)
 
     def next_victim(self):
-        soonest = next(iter(self._expiry.items()), None)
-        if soonest is None:
-            return None
-        if soonest[1] <= self.timer() or self._maxsize is None:
-            return soonest[0]
-        return next(iter(self._data))
+        now = self.timer()
+        return next((key for key, (_, expires_at) in self._data.items() if expires_at > now), None)
+
+    def _map_values(self, fn):
+        data = self._data
+        for key, (value, expires_at) in list(data.items()):
+            data[key] = (fn(value), expires_at)
+
+    def _copy_state(self, new):
+        new._data = self._data.copy()
+        new._expiry = self._expiry.copy()
 
     def _clear(self):
         self._data.clear()
@@ -120,6 +180,22 @@ class TTLCache(Cache):
         super().reset_stats()
         self.expirations = 0
 
+    def _expired_held(self) -> int:
+        return len(self._expired_keys(self.timer()))
+
+    @property
+    def currsize(self):
+        """Live entries only: what is expired but held is `stats.expired_held`."""
+        expired = self._expired_keys(self.timer())
+        if self._sizes is None:
+            return len(self._data) - len(expired)
+        return self._currsize - sum(self._sizes[key] for key in expired)
+
     def __len__(self):
-        """Entries held, expired or not: expired entries occupy memory until a put or lookup drops them."""
-        return len(self._data)
+        """Live entries; expired ones still held are not in the mapping (see `stats.expired_held`)."""
+        now, live = self.timer(), len(self._data)
+        for expires_at in self._expiry.values():  # the expired are a prefix of the expiry order
+            if expires_at > now:
+                break
+            live -= 1
+        return live

@@ -18,6 +18,12 @@ In one event loop, code between two `await`s runs without interruption, so the c
 "look up the key, else start the computation" needs no lock as long as there is no `await` in
 between: that is what makes the Task cache single-flight. Failures are not cached (the next
 caller retries), as with functools.
+
+A task that awaits a computation which waits for that very task would wait forever: a computation
+that calls its own function with the same key, or two tasks each computing a key the other's
+computation needs. Both decorators refuse such an await with RuntimeError naming the function and
+the key, by the wait-for walk `flights` does for threads, over the awaits made through them (an
+await hidden in a task the computation spawns, say through `gather`, is not seen).
 """
 
 from __future__ import annotations
@@ -30,11 +36,70 @@ from collections.abc import Callable
 from .. import _check
 from ..caches import MISSING, Cache, LRUCache, UnboundedCache
 from .decorator import CacheInfo, make_key
+from .flights import describe_call
 
 
 def _coroutine_function(func: Callable) -> None:
     if not inspect.iscoroutinefunction(func):
         raise TypeError(f"needs an `async def` function, got {func!r}")
+
+
+class _OwnedLock(asyncio.Lock):
+    """An asyncio.Lock that knows which task holds it, so a wait on it can be checked."""
+
+    owner: asyncio.Task | None = None
+
+    async def acquire(self) -> bool:
+        await super().acquire()
+        self.owner = asyncio.current_task()
+        return True
+
+    def release(self) -> None:
+        self.owner = None
+        super().release()
+
+
+_awaiting: dict = {}  # task -> the flight it awaits through these decorators (a Task or an _OwnedLock)
+
+
+def _holder(flight):
+    """The task that must finish before `flight` ends (None if none must)."""
+    if isinstance(flight, _OwnedLock):
+        return flight.owner
+    return None if flight.done() else flight
+
+
+def _closes_a_cycle(flight, me: asyncio.Task) -> bool:
+    """True if the task that ends `flight` awaits, through a chain of flights, the task `me`."""
+    holder = _holder(flight)
+    for _ in range(len(_awaiting) + 1):
+        if holder is None:
+            return False
+        if holder is me:
+            return True
+        next_flight = _awaiting.get(holder)
+        if next_flight is None:
+            return False
+        holder = _holder(next_flight)
+    return False
+
+
+async def _await_flight(flight, wait: Callable, func: Callable, key):
+    """`await wait()`, which ends when `flight` does, unless that end waits for this very task."""
+    me = asyncio.current_task()
+    if me is None:
+        return await wait()
+    if _holder(flight) is me:
+        raise RuntimeError(f"{describe_call(func, key)} awaited itself with the same key while "
+                           "computing it; that await could never end")
+    if _closes_a_cycle(flight, me):
+        raise RuntimeError(f"{describe_call(func, key)} awaits a task that awaits, directly or "
+                           "through others, this one; that await could never end")
+    _awaiting[me] = flight
+    try:
+        return await wait()
+    finally:
+        del _awaiting[me]
 
 
 class _Table:
@@ -112,7 +177,9 @@ def async_memoize(maxsize: int = 128) -> Callable[[Callable], Callable]:
                 task = asyncio.ensure_future(run(*args, **kwds))
                 task.add_done_callback(functools.partial(forget_failure, key))
                 tasks.put(key, task)
-            return await asyncio.shield(task)
+            if task.done():
+                return await asyncio.shield(task)
+            return await _await_flight(task, lambda: asyncio.shield(task), func, key)
 
         return _surface(wrapper, func, table)
 
@@ -138,13 +205,16 @@ def async_lock_memoize(maxsize: int = 128) -> Callable[[Callable], Callable]:
             value = table.lookup(key)
             if value is not MISSING:
                 return value
-            lock = locks.setdefault(key, asyncio.Lock())
+            lock = locks.setdefault(key, _OwnedLock())
             try:
-                async with lock:
+                await _await_flight(lock, lock.acquire, func, key)
+                try:
                     value = table.lookup(key)
                     if value is not MISSING:  # computed while we waited
                         return value
                     return await table.fill(key, func, args, kwds)
+                finally:
+                    lock.release()
             finally:  # the last one out removes the key's lock
                 if locks.get(key) is lock and not lock.locked() and not _has_waiters(lock):
                     del locks[key]

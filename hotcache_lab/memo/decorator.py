@@ -12,11 +12,32 @@ Lock modes (what each protects, and what it costs, is the subject of notebook 06
   miss the same key together all compute it (a stampede).
 - "per-key": the same structure lock, plus single-flight: the first caller of a missing key
   computes it, simultaneous callers of that key wait and share its result (or its exception,
-  which is not cached); callers of other keys do not wait.
+  which is not cached); callers of other keys do not wait. A call that would wait for itself
+  (f(k) computing f(k), or threads computing keys each other needs) raises RuntimeError naming the
+  function and the key instead of hanging (see `flights`).
+
+The structure lock is re-entrant (an RLock), as in functools' pure-Python `_lru_cache_wrapper`, and
+that is the right choice here rather than "never run user code under the lock". The lock must be held
+while the cache looks a key up, and the lookup runs the key's `__eq__` (eviction hooks and a cache's
+`getsizeof` run under it too); if that code calls the memoized function, a plain Lock deadlocks on
+itself. functools' C wrapper holds no lock at all: one dict operation is atomic under the GIL and
+CPython restarts a lookup whose dict changed under it. Our caches take several steps per operation,
+so they need the lock, and the user code is inside it. With the RLock the nested call runs a whole
+get or put of its own between two of the outer call's steps, each of which leaves the structure
+consistent. `__hash__` never runs under the lock: `make_key` hashes a key once, before taking it.
+Under "per-key" a nested call never waits for another thread's flight (that thread needs the lock
+this one holds to finish): it computes the value itself. Code under the lock that calls a different
+memoized function can still deadlock with a thread doing the reverse, as any two locks taken in
+opposite orders can.
 
 Keys follow functools: positional and keyword arguments, keyword order significant, `typed=True`
 adds the argument types (so f(1) and f(1.0) are cached apart; nothing to do with threads).
-Unhashable arguments raise TypeError, as functools does.
+Unhashable arguments raise TypeError, as functools does. A value the cache refuses as too large for
+it (`ValueTooLargeError`, from a cache with `getsizeof=`) is returned and not kept: a miss each time.
+
+The wrappers look up no global name when called (each binds what it uses in its closure, as functools
+binds `cache_len = cache.__len__`), so memoizing a builtin and putting it in `builtins` cannot make
+the wrapper call itself.
 """
 
 from __future__ import annotations
@@ -29,8 +50,9 @@ from functools import update_wrapper
 from typing import Any
 
 from .. import _check
-from ..caches.base import MISSING, Cache
+from ..caches.base import MISSING, Cache, ValueTooLargeError
 from ..caches.lru import LRUCache
+from .flights import PENDING, Flight, describe_call, wait_for
 
 # The same fields, in the same order, as functools' cache_info().
 CacheInfo = namedtuple("CacheInfo", ["hits", "misses", "maxsize", "currsize"])
@@ -49,7 +71,7 @@ class _Key(list):
 
     __slots__ = ("hashvalue",)
 
-    def __init__(self, items: tuple):
+    def __init__(self, items: tuple, hash=hash):
         self[:] = items
         self.hashvalue = hash(items)  # raises TypeError for unhashable arguments, like functools
 
@@ -57,40 +79,24 @@ class _Key(list):
         return self.hashvalue
 
 
-def make_key(args: tuple, kwds: dict, typed: bool = False) -> Any:
-    """Build a cache key from a call's arguments, as functools.lru_cache does."""
+def make_key(args: tuple, kwds: dict, typed: bool = False, *, _mark=_KWD_MARK, _fast=_FAST_TYPES,
+             _Key=_Key, tuple=tuple, type=type, len=len) -> Any:
+    """Build a cache key from a call's arguments, as functools.lru_cache does.
+
+    The builtins it uses are bound as defaults (as functools' `_make_key` does), for the same reason
+    as the wrappers below: it must work while `builtins.len` is itself a memoized function."""
     key = args
     if kwds:
-        key += (_KWD_MARK,)
+        key += (_mark,)
         for item in kwds.items():
             key += item
     if typed:
         key += tuple(type(v) for v in args)
         if kwds:
             key += tuple(type(v) for v in kwds.values())
-    elif len(key) == 1 and type(key[0]) in _FAST_TYPES:
+    elif len(key) == 1 and type(key[0]) in _fast:
         return key[0]
     return _Key(key)
-
-
-class _Flight:
-    """One in-progress computation that other callers of the same key wait for.
-
-    `done` is a bare lock the leader holds until the result is in: waiting is acquire+release.
-    (A threading.Event costs a Condition and a lock per miss; this costs one cheap lock.)
-    """
-
-    __slots__ = ("done", "value", "error")
-
-    def __init__(self):
-        self.done = _thread.allocate_lock()
-        self.done.acquire()
-        self.value = None
-        self.error: BaseException | None = None
-
-    def wait(self):
-        self.done.acquire()
-        self.done.release()
 
 
 def memoize(cache: Cache, lock: str | None = None, typed: bool = False) -> Callable[[Callable], Callable]:
@@ -142,24 +148,31 @@ def memoize(cache: Cache, lock: str | None = None, typed: bool = False) -> Calla
 
 
 # One wrapper a lock mode, each written out: the hit path is the hot path, so no mode pays for
-# another's checks. Locals are bound once in the closure for the same reason. The wrappers share
-# their key-building and locking lines ON PURPOSE (as functools writes one wrapper per case): a
-# shared helper would add a Python call to every hit, the very cost notebook 06 and
+# another's checks. Locals are bound once in the closure for the same reason, and so that a call
+# looks up no global name (`_HOT` is unpacked into each closure). The wrappers share their
+# key-building and locking lines ON PURPOSE (as functools writes one wrapper per case): a shared
+# helper would add a Python call to every hit, the very cost notebook 06 and
 # benchmarks/bench_memoize.py measure. `duplicates` lists the pairs below; they are deliberate.
+
+_HOT = (len, type, _FAST_TYPES, make_key, MISSING, ValueTooLargeError)
 
 
 def _unlocked(func, cache, typed):
     get, put = cache.get, cache.put
+    len_, type_, fast_types, key_of, missing, too_large = _HOT
 
     def wrapper(*args, **kwds):
-        if kwds or typed or len(args) != 1 or type(args[0]) not in _FAST_TYPES:
-            key = make_key(args, kwds, typed)
+        if kwds or typed or len_(args) != 1 or type_(args[0]) not in fast_types:
+            key = key_of(args, kwds, typed)
         else:
             key = args[0]  # the common case, decided without a call
-        value = get(key, MISSING)
-        if value is MISSING:
+        value = get(key, missing)
+        if value is missing:
             value = func(*args, **kwds)
-            put(key, value)
+            try:
+                put(key, value)
+            except too_large:  # returned, not kept: the cache cannot hold it at all
+                pass
         return value
 
     return wrapper
@@ -167,24 +180,27 @@ def _unlocked(func, cache, typed):
 
 def _global_lock(func, cache, typed):
     get, put = cache.get, cache.put
-    lock = threading.Lock()
+    len_, type_, fast_types, key_of, missing, too_large = _HOT
+    lock = threading.RLock()  # re-entrant: see the module docstring
     acquire, release = lock.acquire, lock.release  # bound methods: half the cost of `with lock`
 
     def wrapper(*args, **kwds):
-        if kwds or typed or len(args) != 1 or type(args[0]) not in _FAST_TYPES:
-            key = make_key(args, kwds, typed)
+        if kwds or typed or len_(args) != 1 or type_(args[0]) not in fast_types:
+            key = key_of(args, kwds, typed)
         else:
             key = args[0]  # the common case, decided without a call
         acquire()
         try:
-            value = get(key, MISSING)
+            value = get(key, missing)
         finally:
             release()
-        if value is MISSING:
+        if value is missing:
             value = func(*args, **kwds)
             acquire()
             try:
                 put(key, value)
+            except too_large:
+                pass
             finally:
                 release()
         return value
@@ -201,21 +217,25 @@ def _global_lock_lru(func, cache, typed):
     """
     # the same lines as _global_lock, deliberately (see the note above _unlocked)
     put = cache.put
+    len_, type_, fast_types, key_of, missing, too_large = _HOT
     data = cache._data
-    data_get, move_to_end = data.get, data.move_to_end
-    lock = threading.Lock()
+    data_get, move_to_end, key_error = data.get, data.move_to_end, KeyError
+    lock = threading.RLock()
     acquire, release = lock.acquire, lock.release
 
     def wrapper(*args, **kwds):
-        if kwds or typed or len(args) != 1 or type(args[0]) not in _FAST_TYPES:
-            key = make_key(args, kwds, typed)
+        if kwds or typed or len_(args) != 1 or type_(args[0]) not in fast_types:
+            key = key_of(args, kwds, typed)
         else:
             key = args[0]
         acquire()
         try:
-            value = data_get(key, MISSING)
-            if value is not MISSING:
-                move_to_end(key)
+            value = data_get(key, missing)
+            if value is not missing:
+                try:
+                    move_to_end(key)
+                except key_error:  # a re-entrant key __eq__ evicted it after the lookup: still a hit
+                    pass
                 cache._hits += 1  # LRUCache's own counters: stats and cache_info see every call
                 return value
             cache._misses += 1
@@ -225,6 +245,8 @@ def _global_lock_lru(func, cache, typed):
         acquire()
         try:
             put(key, value)
+        except too_large:
+            pass
         finally:
             release()
         return value
@@ -234,53 +256,95 @@ def _global_lock_lru(func, cache, typed):
 
 
 def _single_flight(func, cache, typed):
+    """Hits as in "global"; a miss registers a Flight (leader) or follows the one in the air.
+
+    The leader's success path is written out here (no helper call on a miss either); its `finally`
+    drops the flight and wakes the followers whatever `put` or the key's `__eq__` raise.
+    """
     get, put = cache.get, cache.put
-    lock = threading.Lock()
+    len_, type_, fast_types, key_of, missing, too_large = _HOT
+    lock = threading.RLock()
     acquire, release = lock.acquire, lock.release
     flights: dict = {}
+    get_ident, new_flight, base_exception = _thread.get_ident, Flight, BaseException
+    fail, follow = _flight_ends(func, lock, flights)
 
     def wrapper(*args, **kwds):
-        if kwds or typed or len(args) != 1 or type(args[0]) not in _FAST_TYPES:
-            key = make_key(args, kwds, typed)
+        if kwds or typed or len_(args) != 1 or type_(args[0]) not in fast_types:
+            key = key_of(args, kwds, typed)
         else:
             key = args[0]  # the common case, decided without a call
         acquire()
         try:
-            value = get(key, MISSING)
-            if value is not MISSING:
+            value = get(key, missing)
+            if value is not missing:
                 return value
             flight = flights.get(key)
             leader = flight is None
             if leader:
-                flight = flights[key] = _Flight()
+                flight = flights[key] = new_flight(get_ident())
         finally:
             release()
         if not leader:
-            flight.wait()
-            if flight.error is not None:
-                raise flight.error
-            return flight.value
+            return follow(key, flight, args, kwds)
         try:
             value = func(*args, **kwds)
-        except BaseException as error:
-            flight.error = error
-            acquire()
-            try:
-                del flights[key]
-            finally:
-                release()
-            flight.done.release()
+        except base_exception as error:
+            fail(key, flight, error)
             raise
         flight.value = value
         acquire()
         try:
             put(key, value)
-            del flights[key]
+        except too_large:  # returned, not kept
+            pass
+        except base_exception as error:
+            flight.error = error  # the followers get what the leader gets
+            raise
         finally:
-            release()
-        flight.done.release()
+            try:
+                del flights[key]
+            finally:
+                release()
+                flight.done.release()  # Flight.settle, written out: this is every miss
         return value
 
     wrapper._lock = lock
     wrapper._flights = flights
     return wrapper
+
+
+def _flight_ends(func, lock, flights):
+    """The leader's failure and the followers' side of a flight: called on a miss, never on a hit."""
+    acquire, release, held_by_me = lock.acquire, lock.release, lock._is_owned
+    get_ident = _thread.get_ident
+
+    def fail(key, flight, error):
+        """The function raised: drop the flight and hand the error to its followers (not cached)."""
+        flight.error = error
+        acquire()
+        try:
+            del flights[key]
+        finally:
+            release()
+            flight.settle()
+
+    def follow(key, flight, args, kwds):
+        me = get_ident()
+        if flight.owner == me:
+            if flight.error is not None:  # from a key's __eq__ in the leader's own bookkeeping
+                raise flight.error
+            if flight.value is not PENDING:  # likewise, after the function returned
+                return flight.value
+            raise RuntimeError(f"memoize(lock='per-key'): {describe_call(func, key)} called itself "
+                               "with the same key while computing it; that wait could never end")
+        if held_by_me():  # called from a key's __eq__ (or a hook) while this thread holds the lock:
+            return func(*args, **kwds)  # waiting would keep the lock the owner needs; compute instead
+        wait_for(flight, me, lambda: (
+            f"memoize(lock='per-key'): {describe_call(func, key)} waits for a thread that waits, "
+            "directly or through others, for this one; that wait could never end"))
+        if flight.error is not None:
+            raise flight.error
+        return flight.value
+
+    return fail, follow

@@ -127,3 +127,50 @@ def test_unhashable_arguments_raise_type_error():
 
     with pytest.raises(TypeError):
         run(f([1]))
+
+
+# --- awaits that could never end ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("make", [am.async_memoize, am.async_lock_memoize])
+def test_same_key_recursion_raises_instead_of_awaiting_forever(make):
+    @make(maxsize=8)
+    async def again(x):
+        await asyncio.sleep(0)
+        return await again(x)
+
+    with pytest.raises(RuntimeError, match=r"again with key 7 awaited itself with the same key"):
+        run(again(7))  # run() fails with TimeoutError after 10 s if it hangs
+
+
+@pytest.mark.parametrize("make", [am.async_memoize, am.async_lock_memoize])
+def test_recursion_on_other_keys_still_works(make):
+    @make(maxsize=64)
+    async def fib(n):
+        return n if n < 2 else await fib(n - 1) + await fib(n - 2)
+
+    @functools.cache
+    def reference(n):
+        return n if n < 2 else reference(n - 1) + reference(n - 2)
+
+    assert run(fib(30)) == reference(30)
+    assert fib.computations() == reference.cache_info().currsize  # each key computed once
+
+
+@pytest.mark.parametrize("make", [am.async_memoize, am.async_lock_memoize])
+def test_tasks_computing_keys_each_other_needs_get_an_error_not_a_hang(make):
+    async def main():
+        started = {1: asyncio.Event(), 2: asyncio.Event()}
+
+        @make(maxsize=8)
+        async def f(x):
+            started[x].set()
+            await started[3 - x].wait()
+            return await f(3 - x) + 1
+
+        return await asyncio.gather(f(1), f(2), return_exceptions=True)
+
+    results = run(main())
+    assert all(isinstance(r, RuntimeError) for r in results), results
+    assert any("awaits a task that awaits" in str(r) for r in results)
+    assert not am._awaiting  # every await that was recorded was also forgotten
