@@ -1,9 +1,11 @@
 """Value codecs: how a Python value becomes the bytes a server stores, and back.
 
-JSON is the default because decoding JSON cannot run code. Pickle stores almost anything, but
-unpickling runs code chosen by whoever wrote the bytes: with a shared cache, anyone who can write
-to the cache (another service, a compromised worker) can execute code in your process. Use
-`codec="pickle"` only when every writer is trusted.
+JSON is the default of every cache in the lab because decoding JSON cannot run code: bytes that
+another writer planted (a pickle, say) are a ValueError, never executed. Pickle stores almost
+anything, but unpickling runs code chosen by whoever wrote the bytes: with a shared cache, anyone
+who can write to the cache (another service, a compromised worker, another user on a server
+without a password) can execute code in your process. Pickle is used only when the caller names it,
+`codec="pickle"` or `PickleCodec()`, and only makes sense when every writer is trusted.
 
 A codec is any object with `dumps(value) -> bytes` and `loads(bytes) -> value`.
 """
@@ -68,14 +70,29 @@ class JsonCodec:
         return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
     def loads(self, data: bytes) -> Any:
-        return json.loads(data)
+        try:
+            return json.loads(data)
+        except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError on binary data
+            pickled = isinstance(data, bytes | bytearray) and data[:1] == b"\x80"  # pickle protocol 2+
+            hint = " (it looks like a pickle: not unpickled)" if pickled else ""
+            raise ValueError(
+                f"the stored value is not JSON{hint}: {len(data)} bytes starting {data[:16]!r}. "
+                f"Another writer stored it with another codec; read it with that codec if you trust "
+                f"that writer ({exc})"
+            ) from None
 
     def __repr__(self) -> str:
         return "JsonCodec()"
 
 
 class PickleCodec:
-    """Pickle: stores nearly any object. Unpickling runs code: trusted writers only."""
+    """Pickle: stores nearly any object. Unpickling runs code: trusted writers only.
+
+    The pickle documentation's own warning (https://docs.python.org/3/library/pickle.html): "The
+    pickle module is not secure. Only unpickle data you trust. It is possible to construct malicious
+    pickle data which will execute arbitrary code during unpickling." A value read from a server
+    that others can write is exactly such data: `loads` runs whatever its writer put in it.
+    """
 
     name = "pickle"
 

@@ -12,8 +12,8 @@ The rungs, fastest first:
 - "redis GET": `RedisCache.get` on a warm key: build the server key, one request/reply over the
   unix socket (or TCP when you pass a cache on another address), decode the value with the codec.
   Tens of microseconds, growing with the value's size.
-- "memcached GET": the same through `MemcachedCache` over TCP on 127.0.0.1 (skipped with a reason
-  when memcached is not installed).
+- "memcached GET": the same through `MemcachedCache`, over its unix socket (or TCP when you pass a
+  cache on 'host:port'); skipped with a reason when memcached is not installed.
 - "computation": the function being cached (by default `recommend`, a pure-Python scoring loop of
   about a millisecond; pass your own with `compute=`).
 

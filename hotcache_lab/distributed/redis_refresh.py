@@ -42,6 +42,8 @@ import redis
 
 from .. import _check
 from ..expiry.refresh import xfetch_should_refresh
+from .base import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT
+from .redis_cache import make_client, redact
 
 #: how clients in several processes refresh one Redis key: no coordination, a lock key, or XFetch
 REDIS_REFRESH_STRATEGIES = ("none", "lock", "xfetch")
@@ -55,16 +57,18 @@ return 0
 """
 
 
-def connect(url: str) -> redis.Redis:
-    """A redis-py client for `url` (decode_responses=True), checked with PING."""
+def connect(url: str, *, timeout: float = DEFAULT_TIMEOUT, connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+            ) -> redis.Redis:
+    """A redis-py client for `url` (decode_responses=True), checked with PING; every command waits at
+    most `timeout` s and is not retried (`redis_cache.make_client`), so a dead server is an error."""
     if not isinstance(url, str):
         raise TypeError(f"url must be a Redis URL str (e.g. start_redis().url), got {url!r}")
-    client = redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=2.0, socket_timeout=10.0)
+    client = make_client(url, timeout=timeout, connect_timeout=connect_timeout, decode_responses=True)
     try:
         client.ping()
     except (redis.ConnectionError, redis.TimeoutError, OSError) as exc:
         client.close()
-        raise ConnectionError(f"cannot reach Redis at {url}: {exc}. Start one with "
+        raise ConnectionError(f"cannot reach Redis at {redact(url)}: {exc}. Start one with "
                               "hotcache_lab.backends.start_redis() and pass its .url") from exc
     return client
 
