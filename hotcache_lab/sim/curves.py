@@ -5,6 +5,10 @@ and Traiger, "Evaluation techniques for storage hierarchies", IBM Systems Journa
 stack algorithm, so a request hits in a cache of size s exactly when fewer than s distinct other
 keys were requested since the previous request for the same key. The other policies are not stack
 algorithms: their curves replay the trace once per size.
+
+The distances come from the compiled `sim.stack_distance` (a Fenwick tree over a bitmap of last
+uses, in cache whatever the trace's length); `_stack_distances` below is the readable numpy
+reference, which runs when the kernels are switched off (`sim.compiled._KERNELS = False`).
 """
 
 from __future__ import annotations
@@ -89,12 +93,27 @@ def _stack_distances(keys: np.ndarray) -> np.ndarray:
     return d
 
 
+def _stack_kernel():
+    """sim.stack_distance, or None when the kernels are switched off: numba's absence then reads as
+    the replays' clear ImportError (compiled.kernels), so it is imported only once that passed."""
+    if compiled.kernels() is None:
+        return None
+    from . import stack_distance
+
+    return stack_distance
+
+
+def _distances(keys: np.ndarray) -> np.ndarray:
+    kernel = _stack_kernel()
+    return _stack_distances(keys) if kernel is None else kernel.capped_distances(keys)
+
+
 def reuse_distances(trace: object) -> np.ndarray:
     """LRU stack distance of each request: distinct other keys since its key's previous request.
 
     -1 marks a first request (a cold miss). A request hits an LRU cache of size s iff 0 <= d < s.
     """
-    return _stack_distances(trace_keys(trace))
+    return _distances(trace_keys(trace))
 
 
 def reuse_histogram(trace: object, bins: object = 50) -> tuple[np.ndarray, np.ndarray]:
@@ -117,8 +136,10 @@ def miss_ratio_curve(trace: object, policy: str, sizes: object, *, progress: boo
     """
     keys, sizes = trace_keys(trace), cache_sizes(sizes)
     policy = policy_name(policy, policy_kwargs)
-    if policy == "lru":
-        return 1.0 - _hits_below(_stack_distances(keys), sizes) / len(keys)
+    if policy == "lru":  # the kernel counts distances up to the largest size only, in a histogram
+        kernel = _stack_kernel()
+        hits = _hits_below(_stack_distances(keys), sizes) if kernel is None else kernel.lru_hits(keys, sizes)
+        return 1.0 - hits / len(keys)
     kernels = compiled.kernels()
     if kernels is not None:  # the key ids (and OPT's next uses) once for every size
         prepared = compiled.prepare(kernels, keys, policy)
@@ -165,7 +186,7 @@ def shards_mrc(trace: object, sizes: object, rate: float = 0.01, seed: int = 0) 
     if len(sample) == 0:
         raise ValueError(f"rate={rate} sampled no request of this trace; use a larger rate")
     scale = threshold / modulus
-    d = _stack_distances(sample).astype(np.float64)
+    d = _distances(sample).astype(np.float64)
     d[d >= 0] /= scale
     expected = len(keys) * scale
     hits = _hits_below(d, sizes) + (expected - len(sample))

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hotcache_lab import caches, simulate, workloads
-from hotcache_lab.sim import curves
+from hotcache_lab.sim import compiled, curves
 
 ONLINE = ["lru", "fifo", "lfu", "rr", "sieve", "s3fifo"]
 
@@ -82,8 +82,9 @@ def test_reuse_distances_are_distinct_keys_since_last_request(keys):
 
 @pytest.mark.parametrize("pack_bits", [63, 0])
 def test_stack_distances_packed_and_unpacked_agree(monkeypatch, pack_bits):
-    # Traces of more than 2M requests do not fit value, index and count in one int64; lowering the
-    # limit runs that path on a small trace.
+    # The numpy reference (kernels off): traces of more than 2M requests do not fit value, index and
+    # count in one int64; lowering the limit runs that path on a small trace.
+    monkeypatch.setattr(compiled, "_KERNELS", False)
     monkeypatch.setattr(curves, "_PACK_BITS", pack_bits)
     rng = np.random.default_rng(4)
     for _ in range(30):
