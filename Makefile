@@ -8,9 +8,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOKS ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
+# pytest-xdist processes for the notebook runs (each notebook stays on one worker)
+WORKERS ?= 2
 export PYTHONHASHSEED := 0
 
-.PHONY: lab present test lint unit nbval browser notebooks slides student bench clean
+.PHONY: lab present test lint unit nbval liveplots browser notebooks slides student bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -27,20 +29,23 @@ present: $(STAMP)  ## JupyterLab with RISE: present a notebook as live slides (t
 	$(BIN)/python -m pip install --quiet -e '.[test,present]'
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(ROOT_FLAG) --ServerApp.root_dir=notebooks
 
-test: lint unit nbval browser  ## everything CI runs
+test: lint unit nbval liveplots browser  ## everything CI runs
 
 lint: $(STAMP)
 	$(BIN)/ruff check hotcache_lab tests benchmarks data
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser" tests
+	$(BIN)/python -m pytest -m "not browser and not notebooks" tests
 
 browser: $(STAMP)  ## JupyterLab driven in headless Chromium (skips without /usr/bin/chromium)
 	$(BIN)/python -m pytest -m browser tests
 
 nbval: $(STAMP)  ## every notebook, run top to bottom, checked cells compared
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax --nbval-current-env \
+	$(BIN)/python -m pytest -p no:cacheprovider -n $(WORKERS) --dist loadfile --nbval-lax --nbval-current-env \
 	  --nbval-sanitize-with notebooks/sanitize.cfg $(NOTEBOOKS)
+
+liveplots: $(STAMP)  ## every control of every live plot moved in a real kernel: cached answers equal fresh ones
+	$(BIN)/python -m pytest -p no:cacheprovider -n $(WORKERS) -m notebooks tests/test_live_plots.py
 
 notebooks: $(STAMP)  ## re-run notebooks in place and store their outputs (make notebooks NOTEBOOKS=notebooks/04_x.ipynb)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
@@ -68,8 +73,12 @@ student: $(STAMP)  ## copies without solutions (cells tagged solution) and witho
 	  --TagRemovePreprocessor.enabled=True --TagRemovePreprocessor.remove_cell_tags=solution \
 	  --ClearOutputPreprocessor.enabled=True $(NOTEBOOKS)
 
-bench: $(STAMP)  ## where the package stands against functools, cachetools and OrderedDict
+bench: $(STAMP)  ## ratios against functools, cachetools, OrderedDict (and libCacheSim), and slider moves
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/bench_memoize.py
+	$(BIN)/python benchmarks/bench_mrc.py
+	$(BIN)/python benchmarks/bench_libcachesim.py
+	$(BIN)/python benchmarks/bench_sliders.py
 
 clean:
 	rm -rf $(VENV) build .pytest_cache .ruff_cache

@@ -57,12 +57,11 @@ ACTION_TIMEOUT_MS = 30_000     # Playwright's default for clicks and waits
 ANNOUNCEMENTS = "@jupyterlab/apputils-extension:announcements"
 EXECUTED_PROMPT = re.compile(r"\[\d+\]:")
 
-# Marks the first live plot on the page: the nearest widget container around an Output widget that shows
-# an image and also holds a slider (`plots.LivePlot` is a VBox of controls above an Output widget).
+# Marks the first live plot on the page: the nearest widget container around an Image widget that
+# also holds a slider (`plots.LivePlot` is a VBox of controls above an Image widget).
 FIND_LIVE_PLOT_JS = """() => {
   document.querySelectorAll('[data-hc-liveplot]').forEach(e => e.removeAttribute('data-hc-liveplot'));
-  for (const out of document.querySelectorAll('.jp-NotebookPanel .widget-output')) {
-    if (!out.querySelector('img')) continue;
+  for (const out of document.querySelectorAll('.jp-NotebookPanel img.widget-image')) {
     for (let box = out.parentElement; box; box = box.parentElement) {
       if (box.querySelector('.widget-slider .noUi-handle')) {
         box.setAttribute('data-hc-liveplot', '1');
@@ -74,7 +73,7 @@ FIND_LIVE_PLOT_JS = """() => {
   return false;
 }"""
 # The live plot shows a new image, fully loaded.
-REDRAWN_JS = """() => { const img = document.querySelector('[data-hc-liveplot] .widget-output img');
+REDRAWN_JS = """() => { const img = document.querySelector('[data-hc-liveplot] img.widget-image');
   return Boolean(img && img.complete && img.naturalWidth > 0 && img.src !== window.__hcBefore); }"""
 # Every rendered output (also inside Output widgets) and every widget view that failed to display.
 FIND_ERRORS_JS = """() => {
@@ -343,10 +342,10 @@ def _move_slider_and_check_redraw(page, name: str) -> None:
         f"{name}: no live plot found (a widget box holding a slider and an Output widget with an image)")
     box = page.locator("[data-hc-liveplot]")
     box.scroll_into_view_if_needed()
-    image = box.locator(".widget-output img").first
+    image = box.locator("img.widget-image").first
     image.wait_for(state="visible")
     page.evaluate("() => { window.__hcBefore = "
-                  "document.querySelector('[data-hc-liveplot] .widget-output img').src; }")
+                  "document.querySelector('[data-hc-liveplot] img.widget-image').src; }")
     box.screenshot(path=SCREENSHOTS / f"{name}-2-plot-before.png")
     handle = box.locator(".widget-slider .noUi-handle").first
     start = handle.get_attribute("aria-valuenow")

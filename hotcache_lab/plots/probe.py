@@ -1,0 +1,127 @@
+"""Move every control of every live plot and time it: what `benchmarks/bench_sliders.py` reports and
+`tests/test_live_plots.py` checks, run inside a notebook's own kernel after the notebook ran.
+
+Each control goes to two other values and back (`moves`). A move is timed from setting
+`control.value` to the new image being shown, the synchronous callback a browser waits for; the
+bare redraw of the same figure (draw and render, nothing computed) is timed beside it, so a move
+can be reported as a ratio to the floor matplotlib sets. After the moves, the plot's cached result
+is compared with a fresh, uncached `compute(**values)`: a cache that answered wrong fails here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from typing import Any
+
+from ..measure import MEASURED
+from .sliders import LivePlot
+
+__all__ = ["MEASURED", "moves", "same", "probe", "probe_all", "run_and_probe"]
+
+
+def moves(control: Any) -> list[Any]:
+    """Two values other than the control's current one (its ends, where it has them), then back."""
+    start = control.value
+    options = getattr(control, "options", None)
+    if options is not None:
+        if isinstance(options, dict):
+            values = list(options.values())
+        else:
+            values = [o[1] if isinstance(o, tuple) else o for o in options]
+        others = [v for v in values if v != start]
+        picked = others[:1] + others[-1:] if len(others) > 1 else others
+    elif isinstance(start, bool):
+        picked = [not start]
+    else:
+        low, high = control.min, control.max
+        if hasattr(control, "base"):  # FloatLogSlider: min and max are exponents
+            low, high = control.base ** low, control.base ** high
+        middle = type(start)((low + high) / 2) if isinstance(start, int) else (low + high) / 2
+        picked = [v for v in (low, high, middle) if v != start][:2]
+    return [*picked, start]
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal all the way down: dataclasses field by field, arrays element by element, NaN == NaN.
+
+    A dataclass field declared `field(metadata=MEASURED)` holds a real measurement (a time, a
+    tracemalloc reading), which no second run repeats to the byte: only its type is compared. The
+    cache then shows the measurement taken when the value was first visited, as honest as any other.
+    """
+    import numpy as np
+
+    if dataclasses.is_dataclass(a) and not isinstance(a, type):
+        return type(a) is type(b) and all(
+            type(getattr(a, f.name)) is type(getattr(b, f.name)) if f.metadata == MEASURED
+            else same(getattr(a, f.name), getattr(b, f.name)) for f in dataclasses.fields(a))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return np.array_equal(np.asarray(a), np.asarray(b), equal_nan=np.asarray(a).dtype.kind == "f")
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(map(same, a, b))
+    if isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return bool(a == b)
+
+
+def _timed(action) -> float:
+    start = time.perf_counter()
+    action()
+    return (time.perf_counter() - start) * 1e3
+
+
+def probe(plot: LivePlot, *, check: bool = True) -> list[dict]:
+    """One record per control: each move's milliseconds, the bare redraw's, and whether the cached
+    result equals a fresh computation at every value visited."""
+    records = []
+    for name, control in plot.controls.items():
+        record = {"control": name, "moves_ms": [], "values": [], "bare_redraw_ms": [], "same": True}
+        for value in moves(control):
+            record["moves_ms"].append(_timed(lambda c=control, v=value: setattr(c, "value", v)))
+            record["values"].append(repr(control.value))
+            last = plot.last
+            record["bare_redraw_ms"].append(_timed(lambda r=last: plot.show(plot.render(r))))
+            if check:
+                record["same"] &= same(last, plot.compute(**plot.values))
+        records.append(record)
+    return records
+
+
+def probe_all(*, check: bool = True) -> list[dict]:
+    """Probe every live plot made in this process, in the order the notebook made them."""
+    return [{"plot": index, "compute": _name(plot.compute), "controls": probe(plot, check=check)}
+            for index, plot in enumerate(LivePlot.made)]
+
+
+def _name(compute: Any) -> str:
+    inner = getattr(compute, "func", compute)  # a functools.partial names its function
+    return getattr(inner, "__qualname__", repr(inner))
+
+
+PROBE_MARK = "HOTCACHE-PROBE:"
+
+
+def run_and_probe(path: str, *, check: bool = True, timeout: float = 300) -> list[dict]:
+    """Execute the notebook at `path` top to bottom in a fresh kernel (its folder as the working
+    directory), then probe every live plot it made, in that same kernel."""
+    import json
+    import os
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell(
+        "import json as _json\nfrom hotcache_lab.plots import probe as _probe\n"
+        f"print({PROBE_MARK!r} + _json.dumps(_probe.probe_all(check={check!r})))"))
+    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
+                            resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
+    client.execute()
+    for output in notebook.cells[-1].outputs:
+        text = output.get("text", "")
+        if output.get("output_type") == "stream" and PROBE_MARK in text:
+            return json.loads(text.split(PROBE_MARK, 1)[1])
+    raise RuntimeError(f"{path}: the probe cell printed no result: {notebook.cells[-1].outputs!r}")

@@ -1,0 +1,140 @@
+"""The live plot caches by control values and answers exactly what a fresh computation gives."""
+
+import ipywidgets as w
+import numpy as np
+import pytest
+
+from hotcache_lab import plots
+from hotcache_lab.plots import probe
+
+
+def counted_compute():
+    calls = []
+
+    def compute(n, label="a"):
+        calls.append((n, label))
+        return {"n": n, "label": label, "curve": np.arange(n) / max(n, 1)}
+
+    return compute, calls
+
+
+def draw(ax, result):
+    ax.plot(result["curve"], label=result["label"])
+    ax.legend()
+
+
+def test_a_move_back_to_a_seen_value_computes_and_draws_nothing():
+    compute, calls = counted_compute()
+    plot = plots.live(compute, draw, n=plots.slider("n", 1, 50, 10))
+    plot.update()
+    renders = []
+    original = plot.render
+    plot.render = lambda result: renders.append(result) or original(result)
+    control = plot.controls["n"]
+    control.value = 20
+    control.value = 10
+    control.value = 20
+    assert calls == [(10, "a"), (20, "a")]
+    assert len(renders) == 1  # only 20 was new; 10 and 20 again came from the PNG cache
+    assert plot.updates == 4 and plot.last["n"] == 20
+    assert plot.results.stats.hits == 2
+
+
+def test_the_result_cache_is_bounded():
+    compute, calls = counted_compute()
+    plot = plots.live(compute, draw, n=plots.slider("n", 1, 200, 1))
+    plot.render = lambda result: b"png"  # the bound is what is tested here, not matplotlib
+    for n in range(1, 2 + plots.sliders.CACHED_VALUES + 5):
+        plot.controls["n"].value = n
+    assert len(plot.results) == plots.sliders.CACHED_VALUES
+    assert plot.images.stats.currsize == 3 * len(plot.images)  # sized by bytes: b"png" is 3
+    big = plots.live(compute, draw, n=plots.slider("n", 1, 200, 1))
+    big.render = lambda result: bytes(plots.sliders.CACHED_IMAGE_BYTES // 4)
+    for n in range(1, 10):
+        big.controls["n"].value = n
+    assert len(big.images) == 4 and big.images.stats.currsize <= plots.sliders.CACHED_IMAGE_BYTES
+
+
+def test_render_returns_a_png_of_the_figure_it_keeps():
+    compute, _ = counted_compute()
+    plot = plots.live(compute, draw, n=plots.slider("n", 1, 50, 10))
+    png = plot.render(plot.update())
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    figure = plot.figure
+    plot.controls["n"].value = 30
+    assert plot.figure is figure and len(figure.axes) == 1  # cleared and reused, not rebuilt
+
+
+@pytest.mark.parametrize("control, expected", [
+    (w.IntSlider(value=5, min=1, max=9), [1, 9, 5]),
+    (w.IntSlider(value=1, min=1, max=9), [9, 5, 1]),
+    (w.FloatLogSlider(value=10.0, base=10, min=0, max=3), [1.0, 1000.0, 10.0]),
+    (w.Dropdown(options={"x": 1, "y": 2, "z": 3}, value=2), [1, 3, 2]),
+    (w.ToggleButtons(options=[("p", "P"), ("q", "Q")], value="P"), ["Q", "P"]),
+    (w.Checkbox(value=False), [True, False]),
+])
+def test_moves_visit_other_values_and_come_back(control, expected):
+    assert probe.moves(control) == expected
+
+
+def test_same_compares_all_the_way_down():
+    a = {"x": [1.0, float("nan")], "y": np.array([1.0, np.nan])}
+    assert probe.same(a, {"x": [1.0, float("nan")], "y": np.array([1.0, np.nan])})
+    assert not probe.same(a, {"x": [1.0, 2.0], "y": np.array([1.0, np.nan])})
+    assert not probe.same(a, {"x": [1.0, float("nan")], "y": np.array([1.0, 2.0])})
+    assert not probe.same([1, 2], (1, 2))
+
+
+def test_probe_catches_a_cache_that_answers_wrong():
+    state = {"offset": 0}
+
+    def drifting(n):  # not deterministic: the cached answer goes stale
+        state["offset"] += 1
+        return {"n": n, "label": "a", "curve": np.arange(n) + state["offset"]}
+
+    plot = plots.live(drifting, draw, n=plots.slider("n", 1, 50, 10))
+    plot.update()
+    (record,) = probe.probe(plot)
+    assert record["same"] is False and len(record["moves_ms"]) == 3
+
+    compute, _ = counted_compute()
+    honest = plots.live(compute, draw, n=plots.slider("n", 1, 50, 10))
+    honest.update()
+    (record,) = probe.probe(honest)
+    assert record["same"] is True and record["values"] == ["1", "50", "10"]
+    assert all(t > 0 for t in record["moves_ms"] + record["bare_redraw_ms"])
+
+
+def test_measured_fields_compare_by_type_only():
+    import dataclasses
+
+    @dataclasses.dataclass
+    class Reading:
+        n: int
+        seconds: float = dataclasses.field(metadata=probe.MEASURED)
+
+    assert probe.same(Reading(1, 0.5), Reading(1, 0.7))
+    assert not probe.same(Reading(1, 0.5), Reading(2, 0.5))
+
+
+def test_stops_list_every_value_a_control_can_take():
+    assert plots.sliders.stops(w.IntSlider(value=2, min=0, max=6, step=2)) == [0, 2, 4, 6]
+    assert plots.sliders.stops(w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.25)) == [0, 0.25, 0.5, 0.75, 1]
+    assert plots.sliders.stops(w.FloatLogSlider(value=10, base=10, min=0, max=2, step=1)) == [1, 10, 100]
+    assert plots.sliders.stops(w.Dropdown(options={"a": 1, "b": 2})) == [1, 2]
+    assert plots.sliders.stops(w.Checkbox(value=True)) == [False, True]
+
+
+def test_warm_makes_every_move_a_cache_hit_and_refuses_big_grids():
+    compute, calls = counted_compute()
+    plot = plots.live(compute, draw, n=plots.slider("n", 1, 4, 2),
+                      label=w.Dropdown(options=["a", "b"], value="a"))
+    plot.render = lambda result: b"png"
+    assert plot.warm() == 8 and len(calls) == 8
+    plot.controls["n"].value = 3
+    plot.controls["label"].value = "b"
+    assert len(calls) == 8 and plot.last == {**compute(3, "b"), "curve": plot.last["curve"]}
+    big = plots.live(compute, draw, n=plots.slider("n", 1, 100, 1),
+                     label=w.Dropdown(options=["a", "b"], value="a"))
+    with pytest.raises(ValueError, match="200 combinations"):
+        big.warm()
