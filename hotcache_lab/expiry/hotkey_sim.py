@@ -22,6 +22,8 @@ tests can be derived by hand. Results are reported in seconds.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import heapq
 import math
 import random
@@ -55,6 +57,12 @@ def arrival_times(rate: float, duration: float, *, jitter: float = 0.0, seed: in
     rate = _check.positive("rate", rate)
     duration = _check.positive("duration", duration)
     jitter = _check.fraction("jitter", jitter, high_open=True)
+    return list(_arrivals(rate, duration, jitter, seed))
+
+
+@functools.lru_cache(maxsize=16)
+def _arrivals(rate: float, duration: float, jitter: float, seed: int) -> tuple[int, ...]:
+    """arrival_times, kept: every configuration `compare` runs replays the same requests."""
     n = math.ceil(duration * rate)
     rng = random.Random(2 * seed + 1)
     times = []
@@ -62,7 +70,7 @@ def arrival_times(rate: float, duration: float, *, jitter: float = 0.0, seed: in
         t = (i + (jitter * rng.random() if jitter else 0.0)) / rate
         if t < duration:
             times.append(to_us(t))
-    return times
+    return tuple(times)
 
 
 @dataclass
@@ -158,6 +166,25 @@ class _Replay:
             self.version += 1
             self.core.finish(KEY, flight, self.version, t)
 
+    def serve(self, arrivals: Sequence[int]) -> None:
+        """Every request in time order. A stretch of requests that can only be plain hits (a fresh
+        value, nothing finishing before them: `RefreshCore.fresh_until`) is counted at once."""
+        i, n = 0, len(arrivals)
+        while i < n:
+            now = arrivals[i]
+            self.finish_until(now)
+            until = self.core.fresh_until(KEY)
+            if until is not None and now < until:
+                if self.pending:
+                    until = min(until, self.pending[0][0])
+                j = bisect.bisect_left(arrivals, until, i)
+                self.core.count_hits(j - i)
+                i = j
+                continue
+            self.request(now)
+            i += 1
+        self.finish_until(math.inf)
+
     def request(self, now: int) -> None:
         self.finish_until(now)
         verdict = self.core.decide(KEY, now)
@@ -203,11 +230,10 @@ def simulate_hot_key(strategy: str = "expire", *, rate: float = 100.0, recompute
     core = RefreshCore(to_us(ttl), strategy, grace=None if grace is None else to_us(grace), beta=beta,
                        rng=random.Random(2 * seed), single_flight=single_flight, background=background)
     core.prime(KEY, 0, stored=0, delta=r_us)
-    arrivals = arrival_times(rate, duration, jitter=jitter, seed=seed)
+    arrivals = _arrivals(_check.positive("rate", rate), duration,
+                         _check.fraction("jitter", jitter, high_open=True), seed)
     run = _Replay(core, r_us)
-    for now in arrivals:
-        run.request(now)
-    run.finish_until(math.inf)
+    run.serve(arrivals)
     seconds = [(s / US, e / US) for s, e in run.intervals]
     return HotKeyRun(
         label=label or strategy, strategy=strategy,

@@ -198,6 +198,18 @@ class RefreshCore:
             return Verdict(WAIT, None, running[0])
         return Verdict(COMPUTE, None, self._start(key, now))
 
+    def fresh_until(self, key: Any) -> float | None:
+        """Before this time every call of `key` is a HIT that changes nothing but the counters, as long
+        as nothing is stored meanwhile (None: no such time; XFetch draws a number on every call).
+        Lets a replay count a run of plain hits at once (`count_hits`) instead of deciding each."""
+        entry = self.entries.get(key)
+        return None if entry is None or self.strategy == "xfetch" else entry.expiry
+
+    def count_hits(self, n: int) -> None:
+        """Count `n` calls that `decide` would have answered HIT (see `fresh_until`)."""
+        self.stats.calls += n
+        self.stats.hits += n
+
     def finish(self, key: Any, flight: Flight, value: Any, now: float) -> None:
         """The computation `flight` produced `value` at time `now`: store it (unless a later-started one
         is already stored) and hand it to the callers waiting for it."""

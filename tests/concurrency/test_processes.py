@@ -43,3 +43,15 @@ def test_worker_processes_match_the_simulation():
         p.run_worker_processes(keys, (), 10)
     with pytest.raises(ValueError, match="at most 4"):
         p.run_worker_processes(keys, (8,), 10)
+
+
+def test_a_start_method_is_checked_before_any_process_starts():
+    with pytest.raises(ValueError, match="context"):
+        p.run_worker_processes([1, 2, 3], (1,), 10, context="thread")
+
+
+def test_spawn_still_gives_the_same_reports_as_the_default():
+    keys = zipf(200, 1.0, 600, seed=3)
+    spawned = p.run_worker_processes(keys, (2,), maxsize=20, payload_bytes=4, context="spawn")
+    default = p.run_worker_processes(keys, (2,), maxsize=20, payload_bytes=4)
+    assert [(r["hits"], r["misses"]) for r in spawned[2]] == [(r["hits"], r["misses"]) for r in default[2]]

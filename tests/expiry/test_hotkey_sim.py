@@ -168,3 +168,48 @@ def test_arrival_times_and_parameters():
     for bad, error, word in cases:
         with pytest.raises(error, match=word):
             hs.simulate_hot_key(**{"strategy": "expire", **bad})
+
+
+class _DecideEveryRequest(hs._Replay):
+    """The replay without its shortcut: every request goes through RefreshCore.decide."""
+
+    def serve(self, arrivals):
+        for now in arrivals:
+            self.request(now)
+        self.finish_until(float("inf"))
+
+
+@pytest.mark.parametrize("strategy, options", [
+    ("expire", {"single_flight": False}), ("expire", {"single_flight": True}),
+    ("stale-while-revalidate", {"background": True}), ("stale-while-revalidate", {"grace": 0.05}),
+    ("xfetch", {"single_flight": False, "beta": 0.5})])
+@pytest.mark.parametrize("jitter, seed", [(0.0, 0), (0.6, 3)])
+def test_counting_runs_of_plain_hits_at_once_changes_nothing(monkeypatch, strategy, options, jitter, seed):
+    params = dict(rate=150, recompute=0.3, ttl=2.0, periods=4, jitter=jitter, seed=seed, **options)
+    fast = hs.simulate_hot_key(strategy, **params)
+    monkeypatch.setattr(hs, "_Replay", _DecideEveryRequest)
+    slow = hs.simulate_hot_key(strategy, **params)
+    assert fast.summary() == slow.summary() and fast.intervals == slow.intervals and fast.load == slow.load
+    assert fast.leads == slow.leads and fast.requests == slow.requests
+
+
+def test_fresh_until_only_where_every_call_is_a_plain_hit():
+    from hotcache_lab.expiry.refresh import HIT, RefreshCore
+
+    core = RefreshCore(10, "expire")
+    assert core.fresh_until("k") is None  # nothing stored
+    core.prime("k", "v", stored=0)
+    assert core.fresh_until("k") == 10
+    assert all(core.decide("k", t).action is HIT for t in (0, 5, 9.999))
+    before = core.stats.calls, core.stats.hits
+    core.count_hits(7)
+    assert (core.stats.calls, core.stats.hits) == (before[0] + 7, before[1] + 7)
+    xfetch = RefreshCore(10, "xfetch")
+    xfetch.prime("k", "v", stored=0, delta=1)
+    assert xfetch.fresh_until("k") is None  # every call draws its own number
+
+
+def test_arrival_times_are_kept_but_handed_out_as_new_lists():
+    first = hs.arrival_times(10, 1.0)
+    first.append(-1)
+    assert hs.arrival_times(10, 1.0) == [i * 100_000 for i in range(10)]

@@ -4,12 +4,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import dataclasses  # noqa: E402
+
+import ipywidgets as widgets  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 
 from hotcache_lab import plots, workloads  # noqa: E402
 from hotcache_lab.concurrency import strategies  # noqa: E402
 from hotcache_lab.lessons import thread_races as lesson  # noqa: E402
+from hotcache_lab.measure import MEASURED  # noqa: E402
 from hotcache_lab.plots import expiry as expiry_plots  # noqa: E402
 from hotcache_lab.plots import races as race_plots  # noqa: E402
 
@@ -29,10 +33,22 @@ def test_stampede_sweep_counts_are_forced(threads, compute_ms, counts):
     assert all(w >= compute_ms for w in result.wall_ms_by_threads)  # a race lasts at least one computation
 
 
-def _stampede_plot():
+def test_forced_races_run_once_per_setting_and_timings_are_declared_measured():
+    assert lesson.forced_race(4, 10) is lesson.forced_race(4, 10.0)  # a slider coming back shows that race
+    assert lesson.forced_race(4, 10) is not lesson.forced_race(4, 20)
+    sweep = lesson.stampede_sweep(threads=4, compute_ms=10)
+    assert sweep.timeline == lesson.forced_race(4, 10).computations and len(sweep.calls) == 4
+    measured = {f.name for f in dataclasses.fields(sweep) if f.metadata == MEASURED}
+    assert measured == {"wall_ms", "wall_ms_by_threads", "timeline", "calls"}
+
+
+def _choice(options, value):
+    return widgets.SelectionSlider(options=options, value=value, continuous_update=False)
+
+
+def _stampede_plot():  # as the notebook builds it
     return plots.live(lesson.stampede_sweep, race_plots.draw_stampede, ncols=2, figsize=(9, 3.4),
-                      threads=plots.slider("threads", 1, 16, 8),
-                      compute_ms=plots.slider("compute time (ms)", 10, 100, 40, step=10))
+                      threads=_choice((1, 2, 4, 8, 16), 8), compute_ms=_choice((10, 20, 40, 80), 40))
 
 
 def test_the_stampede_live_plot_follows_its_sliders():
@@ -44,8 +60,28 @@ def test_the_stampede_live_plot_follows_its_sliders():
     assert plot.updates == before + 1
     assert plot.last.counted() == lesson.stampede_sweep(threads=4, compute_ms=40).counted()
     assert plot.last.duplicates_by_threads == [0, 1, 3]
-    plot.controls["compute_ms"].value = 30
-    assert plot.last.compute_ms == 30 and all(w >= 30 for w in plot.last.wall_ms_by_threads)
+    plot.controls["compute_ms"].value = 20
+    assert plot.last.compute_ms == 20 and all(w >= 20 for w in plot.last.wall_ms_by_threads)
+    assert plot.warm(images=False) == 20  # 5 x 4 stops, the notebook runs them all ahead
+
+
+def test_draw_stampede_and_strategy_races_share_colours_and_legends():
+    fig, axes = plt.subplots(1, 2)
+    race_plots.draw_stampede(axes, lesson.stampede_sweep(threads=4, compute_ms=10))
+    bars = {tuple(round(c, 3) for c in patch.get_facecolor()) for patch in axes[0].patches}
+    assert len(bars) == 2  # calls and runs, in the notebook's two colours
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["a call: asking, waiting, answered",
+                                                                  "the function running"]
+    assert [t.get_text() for t in axes[1].get_legend().get_texts()] == ["duplicate computations",
+                                                                        "wall time (ms)"]
+    plt.close(fig)
+    fig, axes = plt.subplots(1, 2)
+    races = [strategies.strategy_race(s, 3, compute_ms=5) for s in ("lru_cache alone", "memoize per-key")]
+    race_plots.draw_strategy_races(axes, races)
+    colours = {tuple(round(c, 3) for c in patch.get_facecolor()) for ax in axes for patch in ax.patches}
+    assert colours == bars and len(fig.legends) == 1
+    assert len(axes[1].patches) == 3 + 1  # three calls, one run of the function
+    plt.close(fig)
 
 
 @pytest.mark.parametrize("rate, expected", [(100, 20), (200, 40), (50, 10)])
@@ -56,13 +92,17 @@ def test_backend_load_follows_the_rate(rate, expected):
     assert result.top == max(result.peak.values()) == result.peak["expire"]
     times, levels = result.curves["expire"]
     assert max(levels) == result.peak["expire"] and times[-1] == pytest.approx(35.0)
+    assert all(len(t) == len(v) <= 402 for t, v in result.curves.values())  # ~400 buckets: light to draw
+
+
+def test_backend_load_ttl_is_a_parameter_not_a_slider():
+    assert lesson.backend_load(rate=50, ttl=5.0).curves["expire"][0][-1] == pytest.approx(17.5)
 
 
 def _backend_plot():
     return plots.live(lesson.backend_load, expiry_plots.draw_backend_load, ncols=4, figsize=(11, 3.0),
                       rate=plots.slider("load (requests/s)", 10, 1000, 100, step=10),
                       recompute=plots.slider("recompute time (s)", 0.05, 2.0, 0.2, step=0.05),
-                      ttl=plots.slider("TTL (s)", 2, 30, 10),
                       beta=plots.slider("XFetch beta", 0.25, 4.0, 1.0, step=0.25))
 
 
@@ -78,9 +118,10 @@ def test_the_backend_load_live_plot_follows_its_sliders():
 
 def test_draw_backend_load_one_panel_per_strategy_or_all_on_one():
     result = lesson.backend_load(rate=50, recompute=0.2, ttl=5.0)
-    fig, axes = plt.subplots(1, 4, sharey=True)
+    fig, axes = plt.subplots(1, 4)
     expiry_plots.draw_backend_load(axes, result)
     assert [len(a.lines) for a in axes] == [1, 1, 1, 1]
+    assert all(a.get_ylim() == axes[0].get_ylim() for a in axes) and axes[0].get_ylim()[0] == 0
     assert axes[0].get_ylim()[1] > result.top
     plt.close(fig)
     fig, ax = plt.subplots()
@@ -105,11 +146,37 @@ def test_sweep_panels_and_worker_curves_arrange_what_is_drawn():
     fig, axes = plt.subplots(1, 3)
     race_plots.draw_sweep(axes, panels)
     assert [len(a.lines) for a in axes] == [2, 2, 2]
+    assert all(a.get_ylim()[0] == 0 for a in axes)
     plt.close(fig)
     fig, axes = plt.subplots(1, 2)
     race_plots.draw_workers(axes, curves)
     assert [len(a.lines) for a in axes] == [2, 2]
+    for ax in axes:  # the two curves meet at K = 1: both must stay visible
+        first, second = ax.lines
+        assert (first.get_linestyle(), first.get_marker()) != (second.get_linestyle(), second.get_marker())
+        assert ax.get_ylim()[0] == 0 and ax.get_legend() is not None
     plt.close(fig)
+
+
+def test_strategies_with_equal_counts_are_drawn_distinguishably():
+    styles = {s: race_plots.STRATEGY_STYLES[s] for s in strategies.LOCK_STRATEGIES}
+    assert len(set(styles.values())) == len(styles)
+    for pair in (strategies.STAMPEDING, ("memoize per-key", "cachetools condition")):  # equal computations
+        a, b = (styles[s] for s in pair)
+        assert a[0] != b[0] and (a[1], a[2]) != (b[1], b[2])
+
+
+def test_whole_call_cap_and_the_sentence_come_from_the_reports():
+    reports = strategies.sweep(strategies.LOCK_STRATEGIES, (1, 4), rounds=1, delay=0.005)
+    locked = next(r for r in reports if r.strategy == "one lock around the call" and r.n_threads == 4)
+    cap = lesson.whole_call_cap(locked, delay=0.005)
+    assert cap == pytest.approx(locked.calls / (locked.computations * 0.005))
+    assert locked.throughput <= cap  # its computations ran one at a time
+    text = lesson.sweep_sentence(reports)
+    alone = next(r for r in reports if r.strategy == "lru_cache alone" and r.n_threads == 4)
+    assert f"{alone.throughput:.0f} calls/s" in text and f"{locked.p99 * 1e3:.0f} ms" in text
+    with pytest.raises(ValueError, match="delay"):
+        lesson.whole_call_cap(locked, delay=0)
 
 
 @pytest.mark.parametrize("strategy, at, options, recomputed", [
