@@ -255,7 +255,8 @@ class Window:
 
     @property
     def hit_ratio(self) -> float:
-        return self.hits / (self.hits + self.misses) if self.hits + self.misses else 0.0
+        """Hits per call of the window; NaN for a window without calls (a ratio of nothing)."""
+        return self.hits / (self.hits + self.misses) if self.hits + self.misses else math.nan
 
 
 def watch_hit_ratio(func: Callable, stream: Iterable, every: int) -> list[Window]:

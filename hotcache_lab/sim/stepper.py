@@ -23,6 +23,7 @@ every step. For hit ratios of long traces use `hotcache_lab.simulate`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -75,7 +76,8 @@ class Recording:
 
     @property
     def hit_ratio(self) -> float:
-        return self.hits / len(self.steps) if self.steps else 0.0
+        """Hits per request; NaN for an empty recording (no requests: no ratio to report)."""
+        return self.hits / len(self.steps) if self.steps else math.nan
 
     @property
     def evictions(self) -> list[tuple[int, Hashable]]:

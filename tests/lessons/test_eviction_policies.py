@@ -1,5 +1,6 @@
-"""Notebook 04's computing (lessons.eviction_policies) and its live plots: the time slider redraws the
-boxes from the recordings; the skew and size sliders redraw the miss-ratio curves."""
+"""Notebook 04's computing (lessons.eviction_policies) and its figures: the time slider redraws the
+boxes from the recordings; the skew and size sliders redraw the miss-ratio curves, read off curves
+computed at exactly the size slider's stops; every series of every figure can be told apart."""
 
 import matplotlib
 
@@ -12,6 +13,7 @@ import pytest  # noqa: E402
 from hotcache_lab import caches, plots, simulate, workloads  # noqa: E402
 from hotcache_lab.lessons import eviction_policies as lesson  # noqa: E402
 from hotcache_lab.plots import eviction as eviction_plots  # noqa: E402
+from hotcache_lab.plots.sliders import stops  # noqa: E402
 from hotcache_lab.sim.stepper import frame, record  # noqa: E402
 
 pytest.importorskip("ipywidgets")
@@ -58,7 +60,7 @@ def test_mrc_rounds_the_slider_values_and_orders_the_policies(alpha, size):
 def test_skew_slider_redraws_the_curves():
     plot = plots.live(lesson.mrc, eviction_plots.draw_mrc,
                       alpha=plots.slider("skew", 0.0, 1.6, value=0.8, step=0.1),
-                      size=plots.log_slider("size", 1, 3.4, value=100))
+                      size=plots.log_slider("size", *lesson.SIZE_EXPONENTS, value=100))
     plot.update()
     plot.controls["alpha"].value = 1.2
     assert plot.updates == 2
@@ -95,4 +97,81 @@ def test_draw_boxes_draws_one_patch_per_box_and_evicted_key():
     assert len(ax.patches) == 3 + 1  # three slots and the evicted key
     texts = {t.get_text() for t in ax.texts}
     assert {"2", "3", "4", "1"} <= texts
+    plt.close(fig)
+
+
+def test_the_curves_are_computed_at_every_stop_of_the_size_slider():
+    slider = plots.log_slider("size", *lesson.SIZE_EXPONENTS, value=100)
+    assert sorted({round(v) for v in stops(slider)}) == lesson.MRC_SIZES.tolist()
+    assert lesson.MRC_SIZES[-1] > lesson.MRC_KEYS  # the slider reaches "everything fits"
+
+
+@pytest.mark.parametrize("size", [100.0, 10 ** 3.7, 101.0])  # two stops of the slider, and a size off them
+def test_mrc_at_a_size_is_the_replay_at_that_size(size):
+    result = lesson.mrc(1.0, size)
+    trace, _ = lesson.miss_curves(1.0)
+    for p in lesson.POLICIES:
+        assert result.miss[p] == pytest.approx(1 - simulate.hit_ratio(trace, p, result.size), abs=1e-12)
+
+
+def test_hot_traffic_is_shared_read_only():
+    hot = lesson.hot_traffic()
+    assert hot is lesson.hot_traffic() and len(hot) == 20_000 and not hot.flags.writeable
+    with pytest.raises(ValueError):
+        hot[0] = 1
+
+
+def test_windowed_is_the_replay_averaged_per_window():
+    trace = workloads.shifting_hotset(n_keys=2_000, hot_size=50, period=2_000, n_requests=6_000, seed=1)
+    result = lesson.windowed(trace, ["lru", "lfu"], 50, window=500, period=2_000)
+    assert result.ends.tolist() == list(range(500, 6_001, 500)) and result.shifts == (2_000, 4_000)
+    for p in ("lru", "lfu"):
+        hits = simulate.replay(trace, p, 50)
+        assert result.ratios[p][3] == pytest.approx(hits[1_500:2_000].mean())
+    with pytest.raises(ValueError, match="window"):
+        lesson.windowed(trace, ["lru"], 50, window=700, period=2_000)
+
+
+def test_lfu_counts_are_the_cache_entries_counts():
+    keys = [1, 1, 1, 2, 2, 3, 4]  # a cache of 3: 4 evicts the one-count 3
+    assert lesson.lfu_counts(keys, 3, range(10)) == {1: 3, 2: 2, 4: 1}
+    assert lesson.lfu_counts(keys, 3, [1, 3]) == {1: 3}
+
+
+def _style(line):
+    return (str(line.get_linestyle()), line.get_marker(), line.get_color())
+
+
+def test_draw_mrc_tells_every_policy_apart_even_where_curves_coincide():
+    result = lesson.mrc(0.0, 100)  # uniform keys: the online curves lie on top of each other
+    fig, ax = plt.subplots()
+    eviction_plots.draw_mrc(ax, result)
+    lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == len(result.sizes)]
+    assert len(lines) == len(lesson.POLICIES)
+    assert len({_style(ln)[:2] for ln in lines}) == len(lines)  # a style and a marker of its own
+    assert len({ln.get_markevery()[0] for ln in lines[:4]}) == 4  # markers at staggered points
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert [label.split()[0] for label in labels] == list(result.order)
+    assert labels[0] == f"opt {result.miss['opt']:.3f}"
+    plt.close(fig)
+
+
+def test_draw_shapes_labels_every_bar_zeros_included():
+    results = {"loop": {p: 0.0 for p in lesson.POLICIES}, "scan": {p: 0.5 for p in lesson.POLICIES}}
+    fig, axes = plt.subplots(1, 2)
+    eviction_plots.draw_shapes(axes, results, list(lesson.POLICIES), maxsize=100)
+    texts = [t.get_text() for t in axes[0].texts]
+    assert texts == ["0"] * len(lesson.POLICIES)
+    assert axes[0].get_ylim()[0] == 0
+    plt.close(fig)
+
+
+def test_draw_windowed_draws_one_styled_line_per_policy():
+    trace = workloads.shifting_hotset(n_keys=2_000, hot_size=50, period=2_000, n_requests=4_000, seed=1)
+    result = lesson.windowed(trace, ["lru", "lfu", "sieve", "s3fifo", "opt"], 50, window=500, period=2_000)
+    fig, ax = plt.subplots()
+    eviction_plots.draw_windowed(ax, result)
+    lines = [ln for ln in ax.get_lines() if len(ln.get_xdata()) == len(result.ends)]
+    assert len({_style(ln) for ln in lines}) == 5
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == list(result.ratios)
     plt.close(fig)

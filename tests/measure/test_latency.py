@@ -209,3 +209,12 @@ def test_watch_hit_ratio_windows_and_a_shift():
         watch_hit_ratio(abs, [1], every=1)
     with pytest.raises(ValueError, match="every"):
         watch_hit_ratio(f, [1], every=0)
+
+
+def test_a_window_without_calls_has_no_hit_ratio():
+    from hotcache_lab.measure.latency import Window
+
+    assert math.isnan(Window(end=0, hits=0, misses=0).hit_ratio)  # undefined, not 0.0
+    assert Window(end=4, hits=0, misses=4).hit_ratio == 0.0
+    assert Window(end=4, hits=3, misses=1).hit_ratio == 0.75
+    assert watch_hit_ratio(functools.lru_cache(maxsize=4)(abs), [], every=2) == []  # no calls, no window

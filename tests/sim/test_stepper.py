@@ -175,3 +175,11 @@ def test_opt_must_follow_its_trace():
     opt.get(2)
     with pytest.raises(ValueError, match="past the end"):
         opt.get(1)
+
+
+def test_an_empty_recording_has_no_hit_ratio_to_report():
+    import math
+
+    rec = record([], "lru", 3)
+    assert len(rec) == 0 and rec.hits == 0 and math.isnan(rec.hit_ratio)  # not a made-up 0.0
+    assert record([1, 1], "lru", 3).hit_ratio == 0.5
