@@ -30,9 +30,25 @@ def test_sizing_at_the_slider_values(maxsize, compute_ms):
     assert s.unbounded_entries == len(set(STREAM))
 
 
+def test_sizing_rejects_bad_values():
+    with pytest.raises(ValueError, match="compute_ms"):
+        lesson.sizing(100.0, 0.0, keys=STREAM, hit_time=HIT_TIME)
+    with pytest.raises(ValueError, match="hit_time"):
+        lesson.sizing(100.0, 1.0, keys=STREAM, hit_time=-1.0)
+
+
 def test_replay_is_functools():
     info = lesson.replay(2, [1, 2, 1, 3, 2, 1])
     assert tuple(info) == (1, 5, 2, 2)
+
+
+def test_rank_products_hands_out_a_fresh_list_and_counts_its_runs():
+    before = lesson.RANKINGS["test-rank"]
+    first, second = lesson.rank_products("test-rank"), lesson.rank_products("test-rank")
+    assert first == second == ["test-rank-0", "test-rank-1", "test-rank-2"] and first is not second
+    assert lesson.RANKINGS["test-rank"] == before + 2
+    with pytest.raises(TypeError, match="category"):
+        lesson.rank_products(3)
 
 
 def test_sliders_redraw():
@@ -44,4 +60,7 @@ def test_sliders_redraw():
     plot.controls["maxsize"].value = 1000
     assert plot.updates == 2 and plot.last == compute(**plot.values)
     assert plot.last.maxsize == 1000 and plot.last.hits > compute(maxsize=100, compute_ms=1).hits
+    ax1, ax2 = plot.figure.axes
+    assert [t.get_text() for t in ax1.get_xticklabels()] == ["1", "10", "100", "1,000"]
+    assert ax1.get_ylim() == (0, 1) and ax2.get_xlim()[0] == 0
     plt.close("all")

@@ -1,5 +1,5 @@
 """Notebook 00's computing (lessons.welcome) and its live plot: the maxsize slider redraws the
-running hit ratio."""
+running hit ratio, counted by a real functools.lru_cache exactly as the lab's memoize counts."""
 
 import functools
 
@@ -20,19 +20,27 @@ CALLS = workloads.zipf(n_keys=1_000, alpha=1.0, n_requests=10_000, seed=0)
 
 
 @pytest.mark.parametrize("maxsize", [100, 1, 1000])  # the slider's default and its two ends
-def test_running_hit_ratio_counts_like_lru_cache(maxsize):
+def test_running_hit_ratio_counts_like_memoize(maxsize):
     result = lesson.running_hit_ratio(CALLS, maxsize)
-    probe = functools.lru_cache(maxsize=maxsize)(lambda k: k)
-    for k in CALLS.tolist():
-        probe(k)
-    assert tuple(result.info) == tuple(probe.cache_info())
-    assert result.running[-1] == pytest.approx(result.hit_ratio) and result.running[0] == 0.0
-    assert np.all((result.running >= 0) & (result.running <= 1)) and len(result.running) == len(CALLS)
+    info, running = lesson.replay(CALLS, maxsize)  # the lab's memoize, every call
+    assert tuple(result.info) == tuple(info)
+    assert result.hit_ratio == pytest.approx(info.hits / len(CALLS))
+    assert result.calls_so_far[0] == 1 and result.calls_so_far[-1] == len(CALLS)
+    assert len(result.running) == len(result.calls_so_far) <= lesson.POINTS
+    assert np.array_equal(result.running, running[result.calls_so_far - 1])  # the same curve, sampled
 
 
-def test_replay_rejects_a_bad_maxsize():
-    with pytest.raises(ValueError, match="maxsize"):
-        lesson.replay(CALLS, 0)
+def test_lru_cache_hits_marks_the_calls_the_cache_answered():
+    info, answered = lesson.lru_cache_hits([1, 2, 1, 3, 1, 2], 2)
+    assert answered.tolist() == [False, False, True, False, True, False]
+    assert tuple(info) == (2, 4, 2, 2)
+    assert lesson.hit_ratio([1, 2, 1, 3, 1, 2], 2) == pytest.approx(2 / 6)
+
+
+def test_replays_reject_a_bad_maxsize():
+    for replay in (lesson.replay, lesson.lru_cache_hits, lesson.running_hit_ratio):
+        with pytest.raises(ValueError, match="maxsize"):
+            replay(CALLS, 0)
 
 
 def test_maxsize_slider_redraws():
