@@ -1,25 +1,33 @@
 """Measuring memory: what a cached result weighs, what a cache keeps per entry, how memory grows.
 
-Five instruments, from the most exact to what the operating system sees:
+The instruments, from the most exact to what the operating system sees:
 
     deep_size(obj)                       bytes of obj and everything it holds, each object once
+    pymalloc_size(n), pymalloc_blocks()  the block a request of n bytes really takes; blocks in use
     with traced() as t: ...              tracemalloc around a block: t.current, t.peak (bytes)
     measure(fn, *args, **kwargs)         the same around one call: (result, Traced)
     per_entry_cost(cached_fn, make_args, n)
                                          bytes a cache keeps per entry (key + result + bookkeeping)
     traced_series(fn, calls, points)     tracemalloc's current bytes as the calls arrive
+    with_results(series, entries, size)  the same series had every entry held a result of `size` bytes
     rss_series(fn, interval)             the process's resident set size while fn runs (memory-profiler)
 
-tracemalloc counts the bytes Python's allocators hand out (https://docs.python.org/3/library/tracemalloc.html);
-RSS counts the pages the process holds, including what the allocator keeps after objects die. Both
-vary a little run to run: show them, and assert on them only with wide margins.
+tracemalloc counts the bytes each allocation *requested* (Modules/_tracemalloc.c, `tracemalloc_alloc`,
+records the size passed to malloc; https://docs.python.org/3/library/tracemalloc.html). It does not see
+the allocator's rounding (pymalloc hands out blocks in 16-byte size classes: Objects/obmalloc.c,
+ALIGNMENT), its pools and arenas, nor memory freed but not given back to the operating system.
+RSS counts the pages the process holds, all of that included. Both vary a little run to run: show
+them, and assert on them only with wide margins.
 """
 
 from __future__ import annotations
 
 import gc
 import math
+import os
+import struct
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections import deque
@@ -32,8 +40,8 @@ from typing import Any
 from .. import _check
 
 __all__ = [
-    "deep_size", "Traced", "traced", "measure", "EntryCost", "per_entry_cost",
-    "Series", "traced_series", "RssSeries", "rss_series",
+    "deep_size", "pymalloc_size", "pymalloc_blocks", "Traced", "traced", "measure", "EntryCost",
+    "per_entry_cost", "Series", "traced_series", "with_results", "RssSeries", "rss_series",
 ]
 
 # Program objects, not data: a result that refers to a class or a function does not own it.
@@ -82,6 +90,53 @@ def deep_size(obj: Any) -> int:
                     except AttributeError:  # a slot never assigned
                         pass
     return total
+
+
+#: pymalloc's size classes are ALIGNMENT bytes apart: 16 on a 64-bit build, 8 on a 32-bit one
+#: (Objects/obmalloc.c); requests above SMALL_REQUEST_THRESHOLD go to the system malloc.
+PYMALLOC_ALIGNMENT = 16 if struct.calcsize("P") > 4 else 8
+PYMALLOC_THRESHOLD = 512
+
+
+def pymalloc_size(requested: int) -> int:
+    """Bytes of the pymalloc block a request of `requested` bytes gets: rounded up to its size class.
+
+    tracemalloc records `requested`; the block is what the pool really gives. A request over 512 bytes
+    goes to the system allocator, whose own rounding and headers this does not model: returned as is.
+    """
+    requested = _check.integer("requested", requested)
+    if requested > PYMALLOC_THRESHOLD:
+        return requested
+    return -(-requested // PYMALLOC_ALIGNMENT) * PYMALLOC_ALIGNMENT
+
+
+def pymalloc_blocks() -> dict[int, int]:
+    """Blocks in use per pymalloc size class (block bytes -> count), read from `sys._debugmallocstats()`.
+
+    CPython prints those statistics to the C-level stderr; they are captured through a temporary file
+    put in place of file descriptor 2. Counting blocks before and after shows where objects landed,
+    which tracemalloc (requested bytes) cannot. Empty on an interpreter without pymalloc statistics.
+    """
+    stats = getattr(sys, "_debugmallocstats", None)
+    if stats is None:
+        return {}
+    with tempfile.TemporaryFile(mode="w+") as out:
+        sys.stderr.flush()
+        saved = os.dup(2)
+        os.dup2(out.fileno(), 2)
+        try:
+            stats()
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+        out.seek(0)
+        text = out.read()
+    blocks = {}
+    for line in text.splitlines():  # "class  size  num pools  blocks in use  avail blocks"
+        fields = line.split()
+        if len(fields) == 5 and all(f.isdigit() for f in fields):
+            blocks[int(fields[1])] = int(fields[3])
+    return blocks
 
 
 @dataclass
@@ -230,29 +285,48 @@ class Series:
 def traced_series(fn: Callable, calls: Sequence[tuple], points: int = 50) -> Series:
     """Run fn(*args) for each args in `calls` under tracemalloc, sampling memory at `points` checkpoints.
 
-    The first point is before any call (0 calls done, 0 bytes); the last is after every call.
+    The first point is before any call (0 calls done, 0 bytes); the last is after every call. The loop
+    allocates nothing of its own while tracing (no counter past the small ints, no per-call check):
+    tracemalloc makes every allocation it sees cost microseconds, and it would count them too.
     """
     if not callable(fn):
         raise TypeError(f"traced_series needs a callable, got {fn!r}")
     if not isinstance(calls, Sequence) or isinstance(calls, (str, bytes)):
         raise TypeError(f"calls must be a sequence of argument tuples, got {type(calls).__name__}")
     points = _check.integer("points", points)
+    for i, args in enumerate(calls):
+        if not isinstance(args, tuple):
+            raise TypeError(f"calls[{i}] must be a tuple of positional arguments, got {args!r}")
     n = len(calls)
     marks = sorted({round(n * k / points) for k in range(1, points + 1)})
-    done, current = [0], [0]
+    done, current = [0, *marks], [0]
     with traced(collect=True) as t:
         start = t._start
-        i = 0
+        previous = 0
         for mark in marks:
-            while i < mark:
-                args = calls[i]
-                if not isinstance(args, tuple):
-                    raise TypeError(f"calls[{i}] must be a tuple of positional arguments, got {args!r}")
+            for args in calls[previous:mark]:
                 fn(*args)
-                i += 1
-            done.append(i)
+            previous = mark
             current.append(tracemalloc.get_traced_memory()[0] - start)
     return Series(done=done, current=current, peak=t.peak)
+
+
+def with_results(series: Series, entries: Sequence[int], result_size: int) -> Series:
+    """`series` (a replay whose function returned None) had each entry also held a result of
+    `result_size` bytes: what tracemalloc shows for the same replay with real results.
+
+    tracemalloc adds up requested sizes, so a result that owns no other object (bytes, str) adds exactly
+    `sys.getsizeof(result)` while its entry is held. `entries[i]` is the entries held after
+    `series.done[i]` calls. One replay of the keys then serves every result size. The peak is an upper
+    bound: the bare replay's peak plus the most entries ever held, each with its result.
+    """
+    result_size = _check.integer("result_size", result_size, minimum=0)
+    entries = list(entries)
+    if len(entries) != len(series.done):
+        raise ValueError(f"entries must have one count per point of the series ({len(series.done)}), "
+                         f"got {len(entries)}")
+    current = [held + count * result_size for held, count in zip(series.current, entries, strict=True)]
+    return Series(done=series.done, current=current, peak=series.peak + max(entries, default=0) * result_size)
 
 
 @dataclass(frozen=True)

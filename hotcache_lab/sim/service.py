@@ -179,12 +179,12 @@ def simulate_service(
     clock = SimClock(0.0)
     cache = _make_cache(strategy, params, clock)
     # ttl: when each held entry was stored, kept in step through the cache's own eviction hook, so
-    # expired-but-held entries can be counted without touching the cache (a lookup would count)
+    # the entries in memory, expired-but-held included, are counted without touching the cache
     held = {} if strategy == "ttl" else None
     if held is not None:
         cache.on_evict(lambda key, value: held.pop(key))
     timeline = Timeline(cache, nb, bucket_seconds, params.get("clear_every"), params.get("ttl"), held)
-    sizes, served = replay(ts.tolist(), keys_list, versions, cache, clock, timeline, held)
+    sizes, served = replay(ts.tolist(), keys_list, cache, clock, timeline, held)
     timeline.finish(duration)
 
     done = Requests.of(ts, versions, sizes, served, timeline)
@@ -194,7 +194,7 @@ def simulate_service(
         strategy=strategy, params=params, bucket_starts=np.arange(nb) * bucket_seconds,
         bucket_seconds=bucket_seconds, series=done.series(timeline),
         hits=int(done.hit.sum()), misses=int((~done.hit).sum()), stale_reads=int(done.stale.sum()),
-        peak_entries=int(done.size.max(initial=0)), final_entries=len(cache),
+        peak_entries=int(done.size.max(initial=0)), final_entries=timeline.held_now(),
         evictions=st.evictions - expirations, expirations=expirations, clears=timeline.clears,
         max_age=float(done.age[done.hit].max(initial=0.0)),
         max_stale_for=done.max_stale_for(ts, key_ids, change_start, change_times_sorted),
@@ -229,7 +229,8 @@ def sweep(strategy: str, name: str, values: Iterable, **fixed) -> list[dict]:
 
 
 def bytes_per_entry(n: int = 20_000, strategy: str = "lru") -> float:
-    """Measured (tracemalloc) bytes one entry costs in our caches, with this module's (version, time) values.
+    """Measured (tracemalloc) bytes one entry costs in our caches, with the values the replay caches
+    (an int: the index of the request that fetched it).
 
     A real measurement: it varies a little between Python builds and runs. Multiply by entries held
     for an estimate of a cache's memory.
@@ -241,6 +242,6 @@ def bytes_per_entry(n: int = 20_000, strategy: str = "lru") -> float:
     with traced() as held:  # tracemalloc around the block
         cache = _make_cache(strategy, params[strategy], SimClock(0.0))
         for i, k in enumerate(keys):
-            cache.put(k, (i % 7, float(i)))
+            cache.put(k, n + i)  # a fresh int, as the replay's request indexes are
     del cache
     return held.current / n

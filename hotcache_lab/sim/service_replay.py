@@ -47,16 +47,31 @@ class Timeline:
                 self._clear()
             self._close(edge)
 
+    def held_now(self) -> int:
+        """Entries in memory: for ttl the mirror `held`, which keeps the expired that are not yet
+        swept (a TTLCache's len() counts only the live ones); for the others len(cache)."""
+        return len(self.cache) if self.held is None else len(self.held)
+
     def _close(self, at: float) -> None:
         b = self.bucket
-        self.entries[b] = len(self.cache)
+        self.entries[b] = self.held_now()
         if self.held is not None:
-            stored = np.fromiter(self.held.values(), dtype=float, count=len(self.held))
-            self.expired[b] = np.count_nonzero(stored + self.ttl <= at)
+            self.expired[b] = self._expired_at(at)
         self.bucket = b = b + 1
         if b < self.nb:
-            self.start[b] = len(self.cache)
+            self.start[b] = self.held_now()
         self.next_edge = (b + 1) * self.width if b + 1 < self.nb else np.inf
+
+    def _expired_at(self, at: float) -> int:
+        """Held entries whose ttl is up at `at`. `held` is in order of storing (a key is stored again
+        only after a miss, which drops it from `held` first), so they are a prefix: count until the
+        first one still live."""
+        ttl, count = self.ttl, 0
+        for stored in self.held.values():
+            if stored + ttl > at:  # the very test the cache makes: live while now < stored + ttl
+                break
+            count += 1
+        return count
 
     def _clear(self) -> None:
         self.cache.clear()
@@ -64,28 +79,33 @@ class Timeline:
         self.next_clear = (self.clears + 1) * self.clear_every
 
 
-def replay(ts: list, keys: list, versions: list, cache, clock, timeline: Timeline,
-           held: dict | None) -> tuple[list, list]:
+def replay(ts: list, keys: list, cache, clock, timeline: Timeline, held: dict | None) -> tuple[list, list]:
     """Serve each request at its time; returns, per request, the entries held after a miss (0 on a
-    hit) and the (version, fetched at) pair served."""
+    hit) and which request fetched the value served (itself on a miss).
+
+    The value cached is the index of the request that fetched it: the version it carries and when it
+    was fetched are looked up afterwards, for every request at once (`Requests.of`), so the loop does
+    nothing but what needs the cache at that moment.
+    """
     sizes: list = []
     served: list = []
     get, put, missing = cache.get, cache.put, MISSING
+    size = timeline.held_now
     next_event = min(timeline.next_edge, timeline.next_clear)
-    for t, k, current in zip(ts, keys, versions, strict=True):
+    for i, (t, k) in enumerate(zip(ts, keys, strict=True)):
         if t >= next_event:
             next_event = timeline.advance(t)
         clock.now = t
         v = get(k, missing)
         if v is missing:
-            v = (current, t)
-            put(k, v)
+            put(k, i)
             if held is not None:
                 held[k] = t
-            sizes.append(len(cache))
+            sizes.append(size())
+            served.append(i)
         else:
             sizes.append(0)
-        served.append(v)
+            served.append(v)
     return sizes, served
 
 
@@ -104,13 +124,13 @@ class Requests:
     @classmethod
     def of(cls, ts: np.ndarray, versions: list, sizes: list, served: list, timeline: Timeline) -> Requests:
         edges = np.arange(1, timeline.nb) * timeline.width
-        pairs = np.array(served, dtype=float).reshape(-1, 2)
+        fetched_by = np.array(served, dtype=np.int64)  # the request whose miss fetched the value served
         size = np.array(sizes, dtype=np.int64)
         hit = size == 0
-        version = pairs[:, 0].astype(np.int64)
         current = np.array(versions, dtype=np.int64)
+        version = current[fetched_by]  # the origin's version when it was fetched
         return cls(bucket=np.searchsorted(edges, ts, side="right"), hit=hit, stale=hit & (version != current),
-                   age=ts - pairs[:, 1], served=version, current=current, size=size)
+                   age=ts - ts[fetched_by], served=version, current=current, size=size)
 
     def series(self, timeline: Timeline) -> dict[str, np.ndarray]:
         """The per-bucket series of `ServiceResult.series`."""

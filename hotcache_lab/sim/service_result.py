@@ -24,7 +24,8 @@ class ServiceResult:
     """What one strategy did over the run: per-bucket `series` and run totals.
 
     series (numpy arrays, one value per time bucket starting at `bucket_starts`):
-      entries       entries held at the end of the bucket (len(cache): expired-but-held included)
+      entries       entries in memory at the end of the bucket, expired-but-held included (a
+                    TTLCache's len() leaves those out: they are `expired_held`)
       peak_entries  most entries held at any moment in the bucket
       expired_held  entries held at the end of the bucket whose TTL is already up (ttl only; else 0)
       requests, hits, misses, stale_reads   counts of the bucket's requests
@@ -46,7 +47,7 @@ class ServiceResult:
     misses: int
     stale_reads: int
     peak_entries: int
-    final_entries: int
+    final_entries: int  # entries in memory at the end, expired-but-held included
     evictions: int  # capacity evictions (LRU), not expirations
     expirations: int  # entries dropped because their TTL was up (ttl only)
     clears: int  # cache_clear() calls (clear only)

@@ -303,3 +303,62 @@ def test_a_caller_freeze_is_left_alone():
         assert gc.get_freeze_count() == before
     finally:
         gc.unfreeze()
+
+
+# --- what tracemalloc does not see: pymalloc's blocks ------------------------------------------------
+
+
+def test_pymalloc_size_rounds_small_requests_up_to_their_size_class():
+    from hotcache_lab.measure.memory import PYMALLOC_ALIGNMENT, pymalloc_size
+
+    assert PYMALLOC_ALIGNMENT in (8, 16)
+    assert pymalloc_size(1) == PYMALLOC_ALIGNMENT
+    assert pymalloc_size(PYMALLOC_ALIGNMENT) == PYMALLOC_ALIGNMENT
+    assert pymalloc_size(PYMALLOC_ALIGNMENT + 1) == 2 * PYMALLOC_ALIGNMENT
+    assert pymalloc_size(512) == 512 and pymalloc_size(513) == 513  # the system allocator's business
+    with pytest.raises(ValueError, match="requested"):
+        pymalloc_size(0)
+
+
+def test_pymalloc_blocks_see_lru_cache_links_land_in_their_size_class():
+    """An lru_cache link requests 56 bytes (tracemalloc's figure) and takes a block of the next class."""
+    from hotcache_lab.measure.memory import pymalloc_blocks, pymalloc_size
+
+    if not pymalloc_blocks():
+        pytest.skip("this interpreter keeps no pymalloc statistics")
+    cached = functools.lru_cache(maxsize=10**6)(lambda key: None)
+    keys = [10**6 + i for i in range(5_000)]
+    before = pymalloc_blocks()
+    for key in keys:
+        cached(key)
+    after = pymalloc_blocks()
+    block = pymalloc_size(56)
+    assert after[block] - before.get(block, 0) >= 0.98 * len(keys)
+
+
+def test_traced_series_counts_nothing_of_its_own():
+    calls = [(i,) for i in range(20_000)]
+    series = traced_series(lambda i: None, calls, points=10)
+    assert series.final < 2_000 and series.peak < 20_000  # 20,000 calls that keep nothing: next to 0 bytes
+
+
+def test_with_results_adds_each_held_entry_s_result_to_a_bare_replay():
+    from hotcache_lab.measure.memory import Series, with_results
+
+    bare = Series(done=[0, 10, 20], current=[0, 500, 900], peak=950)
+    full = with_results(bare, [0, 10, 12], 100)
+    assert full.done == bare.done and full.current == [0, 1_500, 2_100]
+    assert full.peak == 950 + 12 * 100  # an upper bound: the bare peak and the most entries held
+    with pytest.raises(ValueError, match="one count per point"):
+        with_results(bare, [0, 1], 100)
+
+
+def test_with_results_matches_a_replay_with_real_results():
+    from hotcache_lab.measure.memory import with_results
+
+    calls = [(10**6 + i % 3_000,) for i in range(6_000)]
+    bare = traced_series(functools.lru_cache(maxsize=1_000)(lambda key: None), calls, points=6)
+    real = traced_series(functools.lru_cache(maxsize=1_000)(lambda key: bytes(500)), calls, points=6)
+    entries = [min(1_000, d) for d in bare.done]  # 3,000 distinct keys first seen in the first 3,000 calls
+    full = with_results(bare, entries, sys.getsizeof(bytes(500)))
+    assert max(abs(a - b) for a, b in zip(full.current, real.current, strict=True)) < 0.001 * real.final
