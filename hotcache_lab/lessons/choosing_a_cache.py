@@ -1,4 +1,4 @@
-"""Notebook 08 (choosing a cache): the decision guide, and what the capstone's widgets compute.
+"""Notebook 10 (choosing a cache): the decision guide, and what the capstone's widgets compute.
 
     lesson.advise({"stale": True, "pays": True, "procs": True, "shared": True})   # (path, answer)
     lesson.design(backend="redis", maxsize=5_000, lock="per-key", ttl=10)         # for plots.capstone
@@ -7,15 +7,24 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from .. import _check
 from ..sim import capstone
 from ..sim.capstone import DEFAULT, Choice, Scenario, Score
 
-__all__ = ["DECISION_NODES", "DECISION_EDGES", "ALWAYS", "advise", "DesignScore", "design", "MemoryCurves",
-           "memory_curves", "shared_design_passes", "smallest_passing_shared"]
+__all__ = ["DECISION_NODES", "DECISION_EDGES", "ALWAYS", "SOLUTION", "advise", "DesignScore", "design",
+           "view",
+           "MemoryCurves", "memory_curves", "shared_design_passes", "smallest_passing_shared",
+           "judge_exercise_1", "judge_exercise_2"]
+
+#: exercise 1's solution: one shared cache, a TTL within the staleness allowed, a lock key per user,
+#: deletes on write with leases, and a generic answer while the shared cache is down
+SOLUTION = Choice(policy="lru", maxsize=5_000, lock="per-key", ttl=10.0, backend="redis",
+                  invalidation="lease", fallback="default")
 
 #: node id -> (x, y, text, kind); kind "question" or "answer". Drawn by draw_flowchart, walked by advise.
 DECISION_NODES: dict[str, tuple[float, float, str, str]] = {
@@ -43,7 +52,8 @@ DECISION_EDGES: list[tuple[str, str, str]] = [
 ALWAYS = (
     "maxsize from the memory budget / bytes per entry; TTL <= the staleness you tolerate; "
     "policy from the access pattern: LRU for stable skew, scan-resistant (S3-FIFO, SIEVE, "
-    "memcached's segmented LRU) when scans pass through, TTL or LRU when the hot set shifts"
+    "memcached's segmented LRU) when scans pass through, TTL or LRU when the hot set shifts; "
+    "delete on write (+ leases) when writes must show; a fallback for a shared cache that is down"
 )
 
 
@@ -70,13 +80,18 @@ def advise(answers: dict[str, bool]) -> tuple[list[str], str]:
 
 @dataclass(frozen=True)
 class DesignScore:
-    """A design's score as the widget shows it: each figure over its limit, or why the choice is invalid."""
+    """A design's score as the widget shows it: each figure over its limit, the database's load second
+    by second, or why the choice is invalid."""
 
     score: Score | None
     bars: dict[str, float] = field(default_factory=dict)  # requirement -> figure / limit (1.0: the limit)
     labels: list[str] = field(default_factory=list)
     title: str = ""
     error: str = ""
+    load: tuple[int, ...] = ()  # computations started in each second of the stream
+    capacity: float = 0.0  # what the database sustains per second
+    outage: tuple[float, float] | None = None  # when the shared cache was down (s), if it was used
+    scored_from: float = 0.0  # the second from which requests are scored (before: warm-up)
 
     def summary(self) -> dict:
         if self.score is None:
@@ -84,36 +99,58 @@ class DesignScore:
         return {**self.score.summary(), "failures": list(self.score.failures)}
 
 
+BAR_CAP = 3.0  # a figure more than 3x its limit is drawn at 3x (its label says the real figure)
+
+
+def _over(figure: float, limit: float) -> float:
+    """figure / limit, capped for drawing; a zero limit makes any positive figure the cap."""
+    if limit <= 0:
+        return 0.0 if figure <= 0 else BAR_CAP
+    return min(figure / limit, BAR_CAP)
+
+
 def design(backend: str = "in-process", policy: str = "lru", maxsize: int = 1_000,
-           lock: str | None = "global", ttl: float = 0, scenario: Scenario = DEFAULT) -> DesignScore:
+           lock: str | None = "global", ttl: float = 0, invalidation: str = "ttl", fallback: str = "origin",
+           scenario: Scenario = DEFAULT) -> DesignScore:
     """The widget's compute: score the choice (`ttl=0` from the slider means no TTL).
 
     A choice the service cannot run (say policy "sieve" on Redis) comes back with its error message,
     so the widget shows why instead of a traceback.
     """
     try:
-        result = capstone.score(Choice(policy=policy, maxsize=int(maxsize), lock=lock, ttl=ttl or None,
-                                       backend=backend), scenario)
+        return view(Choice(policy=policy, maxsize=int(maxsize), lock=lock, ttl=ttl or None, backend=backend,
+                           invalidation=invalidation, fallback=fallback), scenario)
     except (ValueError, TypeError) as exc:
         return DesignScore(None, error=str(exc))
-    sc = scenario
-    bars = {
-        "p99 latency": result.p99_ms / sc.p99_target_ms,
-        "memory": result.memory_mb / sc.memory_budget_mb,
-        "staleness": min(result.staleness_s / sc.staleness_s, 3.0),
-        "database load": result.db_load / sc.db_capacity,
-        "thread use": result.utilization,
+
+
+def view(choice: Choice, scenario: Scenario = DEFAULT) -> DesignScore:
+    """A choice's score as `plots.capstone.draw_score` draws it: each figure over its limit, the load."""
+    result, sc = capstone.score(choice, scenario), scenario
+    figures = {
+        "p99 latency": (result.p99_ms, sc.p99_target_ms, f"{result.p99_ms:.1f} / {sc.p99_target_ms:g} ms"),
+        "memory": (result.memory_mb, sc.memory_budget_mb,
+                   f"{result.memory_mb:.1f} / {sc.memory_budget_mb:g} MB"),
+        "staleness": (result.staleness_s, sc.staleness_s, "no TTL" if math.isinf(result.staleness_s)
+                      else f"{result.staleness_s:g} / {sc.staleness_s:g} s"),
+        "stale reads": (result.stale_fraction, sc.stale_read_budget,
+                        f"{result.stale_fraction:.2%} / {sc.stale_read_budget:.1%}"),
+        "database, busiest s": (result.peak_db_load, sc.db_capacity,
+                                f"{result.peak_db_load:.0f} / {sc.db_capacity:g} /s"),
+        "degraded answers": (result.degraded_fraction, sc.degraded_budget,
+                             f"{result.degraded_fraction:.1%} / {sc.degraded_budget:.0%}"),
+        "thread use": (result.utilization, 1.0, f"{result.utilization:.0%}"),
     }
-    texts = (f"{result.p99_ms:.1f} / {sc.p99_target_ms:g} ms",
-             f"{result.memory_mb:.1f} / {sc.memory_budget_mb:g} MB",
-             "no TTL" if math.isinf(result.staleness_s) else f"{result.staleness_s:g} / {sc.staleness_s:g} s",
-             f"{result.db_load:.0f} / {sc.db_capacity:g} /s", f"{result.utilization:.0%}")
+    bars = {name: _over(figure, limit) for name, (figure, limit, _) in figures.items()}
+    labels = [f"{name}\n{text}" for name, (_, _, text) in figures.items()]
     verdict = "PASSES" if result.passed else f"fails {sum(not ok for ok in result.requirements.values())}"
     safety = "" if result.requirements["thread-safe"] else ", NOT thread-safe"
     title = (f"hit ratio {result.hit_ratio:.3f}, p50 {result.p50_ms:.3g} ms, "
              f"duplicates {result.duplicates}{safety} -> {verdict}")
-    labels = [f"{name}\n{text}" for name, text in zip(bars, texts, strict=True)]
-    return DesignScore(result, bars, labels, title)
+    shared = choice.backend == "redis" and sc.outage_s > 0
+    return DesignScore(result, bars, labels, title, load=result.db_per_second, capacity=sc.db_capacity,
+                       outage=(sc.outage_at_s, sc.outage_at_s + sc.outage_s) if shared else None,
+                       scored_from=float(capstone.traffic(sc)[1][int(sc.warmup * sc.n_requests)]))
 
 
 @dataclass(frozen=True)
@@ -126,19 +163,18 @@ class MemoryCurves:
 
 def memory_curves(sizes: Sequence[int] = (125, 250, 500, 1_000, 2_000, 5_000, 10_000),
                   scenario: Scenario = DEFAULT) -> MemoryCurves:
-    """Hit ratio and memory of LRU, per-key lock, TTL 10 s, at each maxsize, for both backends."""
+    """Hit ratio and memory of the solution's design (LRU, per-key lock, TTL 10 s, leases, a default answer
+    while the shared cache is down) at each maxsize, for both backends."""
     curves = {}
     for backend in capstone.BACKENDS:
-        points = [capstone.score(Choice(policy="lru", maxsize=m, lock="per-key", ttl=10.0, backend=backend),
-                                 scenario) for m in sizes]
+        points = [capstone.score(replace(SOLUTION, maxsize=m, backend=backend), scenario) for m in sizes]
         curves[backend] = ([p.memory_mb for p in points], [p.hit_ratio for p in points])
-    return MemoryCurves(curves, list(sizes), scenario.memory_budget_mb, "lru, per-key, TTL 10 s")
+    return MemoryCurves(curves, list(sizes), scenario.memory_budget_mb, "lru, per-key, TTL 10 s, leases")
 
 
 def shared_design_passes(maxsize: int) -> bool:
-    """Whether the exercise's shared design (Redis, LRU, per-key lock, TTL 10 s) passes at this maxsize."""
-    choice = Choice(policy="lru", maxsize=maxsize, lock="per-key", ttl=10.0, backend="redis")
-    return capstone.score(choice).passed
+    """Whether the exercise's shared design (SOLUTION with this maxsize) passes the default scenario."""
+    return capstone.score(replace(SOLUTION, maxsize=maxsize)).passed
 
 
 def smallest_passing_shared(step: int = 250, largest: int = 10_000) -> int:
@@ -154,3 +190,40 @@ def smallest_passing_shared(step: int = 250, largest: int = 10_000) -> int:
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if shared_design_passes(mid * step) else (mid + 1, hi)
     return lo * step
+
+
+# --- the exercises' verdicts: True (right), None (not answered yet), or what is wrong ----------
+
+def judge_exercise_1(answer: Any, scenario: Scenario = DEFAULT) -> bool | str | None:
+    """Exercise 1: a Choice that passes every requirement of the scenario, scored by the model itself."""
+    if answer is None:
+        return None
+    if not isinstance(answer, Choice):
+        return f"give a capstone.Choice(policy=..., maxsize=..., ...), got {answer!r}"
+    try:
+        result = capstone.score(answer, scenario)
+    except (ValueError, TypeError) as exc:
+        return f"the service cannot run that choice: {exc}"
+    if result.passed:
+        return True
+    missed = [name for name, ok in result.requirements.items() if not ok]
+    return f"it misses {', '.join(missed)}: {result.failures[0]}"
+
+
+def judge_exercise_2(answer: Any, step: int = 250, largest: int = 10_000) -> bool | str | None:
+    """Exercise 2: the smallest multiple of `step` at which SOLUTION's shared design still passes."""
+    if answer is None:
+        return None
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Integral):
+        return f"give maxsize as an int, got {answer!r}"
+    if answer <= 0 or answer % step:
+        return f"give a positive multiple of {step}, got {answer!r}"
+    if answer > largest:
+        return f"maxsize={answer} is more than {largest:,}: the smallest that passes is well below"
+    if not shared_design_passes(int(answer)):
+        failures = capstone.score(replace(SOLUTION, maxsize=int(answer))).failures
+        return f"maxsize={answer} does not pass: {failures[0]}"
+    if answer > step and shared_design_passes(int(answer) - step):
+        return f"maxsize={answer} passes, but so does {answer - step}: look smaller"
+    return True
+

@@ -2,14 +2,15 @@
 
     from hotcache_lab.sim import capstone
     s = capstone.score(capstone.Choice(policy="lru", maxsize=2_000, lock="per-key", ttl=2.0,
-                                       backend="redis"))
-    s.hit_ratio, s.p99_ms, s.memory_mb, s.duplicates, s.passed, s.failures
+                                       backend="redis", invalidation="lease", fallback="default"))
+    s.hit_ratio, s.p99_ms, s.memory_mb, s.stale_reads, s.peak_db_load, s.passed, s.failures
 
 The service: recommendations for user profiles. Requests name a user (a seeded Zipf stream from
 `workloads.zipf`); the answer takes a database/feature-store query and a ranking (`t_compute_ms`,
 lognormal around its median). `processes` worker processes behind a round-robin load balancer each
 run `threads` threads. The student picks the replacement policy, `maxsize` (entries per cache), the
-lock mode, a TTL, and the backend: a cache inside each process, or one shared Redis.
+lock mode, a TTL, the backend (a cache inside each process, or one shared Redis), how a write
+reaches the cache (`invalidation`), and what a request does while the shared cache is down (`fallback`).
 
 THE MODEL (every figure below follows from these assumptions, and nothing else):
 1. Traffic: `n_requests` Zipf(`alpha`) requests over `n_users`, Poisson arrivals at `rate` per second,
@@ -17,11 +18,11 @@ THE MODEL (every figure below follows from these assumptions, and nothing else):
    same stream, arrival times and computation times, so a score is deterministic.
 2. Caches: "in-process" gives each process its own cache of `maxsize` entries, which sees only that
    process's requests; "redis" gives all processes one cache of `maxsize` entries that sees every
-   request. The hit/miss sequence is exact for the chosen policy (the lab's instrumented caches,
-   the same as `simulate.hit_ratio`), with one addition: a computed value enters the cache when its
-   computation ENDS, so requests for a key being computed cannot hit (see 4). Redis is modelled
-   with its policy done exactly (it approximates LRU/LFU by sampling: notebook 07 measures how
-   closely); Redis offers only "lru", "lfu" and "rr" (allkeys-random) of the lab's policies.
+   request. The hit/miss sequence is exact for the chosen policy (the lab's instrumented caches),
+   with one addition: a computed value enters the cache when its computation ENDS, so requests for a
+   key being computed cannot hit (see 4). Redis is modelled with its policy done exactly (it
+   approximates LRU/LFU by sampling: notebook 07 measures how closely); Redis offers only "lru",
+   "lfu" and "rr" (allkeys-random) of the lab's policies.
 3. TTL: an entry older than `ttl` seconds (since its computation ended) is a miss and is recomputed.
    Expired entries keep their slot until replaced or evicted (lazy expiry), so memory is an upper
    bound. Without a TTL a served result can be arbitrarily old: staleness is unbounded.
@@ -35,25 +36,39 @@ THE MODEL (every figure below follows from these assumptions, and nothing else):
    miss or duplicate: t_hit + computation + t_hit (the store); with Redis and "per-key", one more
    round trip for the lock; wait: t_hit + the rest of the running computation.
    p50/p99 are nearest-rank percentiles over the scored requests.
-6. Memory: the most entries a cache held × bytes per entry: `entry_kb_local` for live Python
+6. Memory: the most entries a cache held x bytes per entry: `entry_kb_local` for live Python
    objects, once per process; `entry_kb_redis` for the encoded value plus Redis's per-key overhead,
    once in total, plus `redis_base_mb` for the server itself.
-7. Load on the database: computations (misses + duplicates) per second of scored traffic.
+7. Load on the database: computations (misses, duplicates, fallbacks) per second of scored traffic,
+   on average and in the busiest whole second (the database sustains `db_capacity` in every second).
 8. Threads: computations wait on I/O (database queries), so a process's threads overlap them;
-   `utilization` = a process's arrival rate × mean latency / threads; at 1 or more the threads
+   `utilization` = a process's arrival rate x mean latency / threads; at 1 or more the threads
    cannot keep up and queues grow without bound. A cache with lock None shared by several threads is
    unsafe: the lab's caches are plain Python objects whose bookkeeping concurrent puts corrupt.
-9. The first `warmup` fraction of the stream fills the caches and is not scored.
+9. Consistency: users' data changes `write_rate` times a second (Zipf over the same users: the active
+   ones change most). A read is STALE when the result served was computed from data older than its
+   user's latest change. `invalidation` "ttl" tells the cache nothing; "delete" deletes the key on
+   every write (broadcast to every process's cache in-process; never lost: a failed delete is retried
+   until it lands, as a commit-log invalidation daemon does), which leaves the stale-set race: a
+   computation that read the old data stores its result after the delete; "lease" also revokes the
+   running computation's lease, so that late store is refused (leases, or versioned sets).
+10. Failure: the shared cache is unreachable from `outage_at_s` for `outage_s` seconds (a failover:
+   it comes back with its data; `outage_cold=True`: it restarts empty). Each request meanwhile pays
+   `t_timeout_ms` to find out, then falls back: "origin" computes it (not stored), "default" answers
+   with a generic, non-personalized result (a DEGRADED answer, no computation). In-process caches
+   have no such dependency.
+11. The first `warmup` fraction of the stream fills the caches and is not scored.
 
 The requirements a choice must meet are the scenario's: p99 latency, memory budget, staleness
-tolerance, database capacity, thread safety, and utilization below 1.
+tolerance, stale-read budget, database capacity in every second, degraded-answer budget, thread
+safety, and utilization below 1.
 """
 
 from __future__ import annotations
 
 import functools
 import math
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -61,16 +76,19 @@ import numpy as np
 from .. import _check
 from ..caches import POLICIES
 from ..measure.stats import percentile
-from .capstone_serve import DUPLICATE, HIT, MISS, WAIT, serve
+from .capstone_score import Score, judge
+from .capstone_serve import COMPUTED, DEGRADED, DUPLICATE, FALLBACK, HIT, NEVER, WAIT, Rules, serve
 from .workers import split_stream
 
 __all__ = [
-    "Scenario", "Choice", "Score", "DEFAULT", "BACKENDS", "LOCKS", "REDIS_POLICIES", "score", "traffic",
-    "as_dict",
+    "Scenario", "Choice", "Score", "DEFAULT", "BACKENDS", "LOCKS", "INVALIDATIONS", "FALLBACKS",
+    "REDIS_POLICIES", "score", "traffic", "writes", "as_dict",
 ]
 
 BACKENDS = ("in-process", "redis")
 LOCKS = (None, "global", "per-key")
+INVALIDATIONS = ("ttl", "delete", "lease")  # TTL only / delete on write / delete + leases (versioned sets)
+FALLBACKS = ("origin", "default")  # while the shared cache is down: compute, or a generic answer
 REDIS_POLICIES = {"lru": "allkeys-lru", "lfu": "allkeys-lfu", "rr": "allkeys-random"}
 
 
@@ -87,6 +105,7 @@ class Scenario:
     rate: float = 2_000.0  # requests per second, whole service: the stream lasts n_requests / rate s
     warmup: float = 0.25  # fraction of the stream that warms the caches, not scored
     seed: int = 7
+    write_rate: float = 10.0  # changes to users' data per second, whole service (0: none)
     # deployment
     processes: int = 8  # e.g. 2 hosts x 4 worker processes
     threads: int = 16  # per process
@@ -98,11 +117,18 @@ class Scenario:
     entry_kb_local: float = 12.0  # one cached result as live Python objects (deep size)
     entry_kb_redis: float = 4.5  # the same encoded, plus Redis's per-key overhead
     redis_base_mb: float = 1.0  # an empty Redis server
+    # failure of the shared cache
+    outage_at_s: float = 20.0  # when it becomes unreachable, seconds from the stream's start
+    outage_s: float = 2.0  # for how long (0: never)
+    outage_cold: bool = False  # True: it restarts empty (no persistence, no replica)
+    t_timeout_ms: float = 5.0  # what a request spends finding out before its fallback
     # requirements
     p99_target_ms: float = 120.0
     memory_budget_mb: float = 48.0  # for caching, across all processes (or the one Redis)
     staleness_s: float = 10.0  # how old a served recommendation may be
+    stale_read_budget: float = 0.001  # share of reads that may show data older than the user's last change
     db_capacity: float = 600.0  # computations per second the database sustains
+    degraded_budget: float = 0.1  # share of answers that may be the generic default
 
     def __post_init__(self) -> None:
         for name in ("n_users", "n_requests", "processes", "threads"):
@@ -111,9 +137,13 @@ class Scenario:
         for name in ("rate", "t_compute_ms", "t_hit_local_us", "t_hit_redis_us", "entry_kb_local",
                      "entry_kb_redis", "p99_target_ms", "memory_budget_mb", "staleness_s", "db_capacity"):
             _check.positive(name, getattr(self, name))
-        for name in ("alpha", "compute_sigma", "redis_base_mb"):
+        for name in ("alpha", "compute_sigma", "redis_base_mb", "write_rate", "outage_at_s", "outage_s",
+                     "t_timeout_ms"):
             _check.non_negative(name, getattr(self, name))
         _check.fraction("warmup", self.warmup, high_open=True)
+        for name in ("stale_read_budget", "degraded_budget"):
+            _check.fraction(name, getattr(self, name))
+        _check.flag("outage_cold", self.outage_cold)
 
 
 DEFAULT = Scenario()
@@ -128,6 +158,8 @@ class Choice:
     lock: str | None = "global"
     ttl: float | None = None  # seconds; None: entries never expire
     backend: str = "in-process"  # or "redis"
+    invalidation: str = "ttl"  # or "delete" (on write), "lease" (delete, and refuse a stale late store)
+    fallback: str = "origin"  # or "default": what a request does while the shared cache is down
 
     def check(self) -> Choice:
         """Validate every field; return self. Errors name the parameter and the allowed values."""
@@ -136,6 +168,8 @@ class Choice:
         _check.one_of("lock", self.lock, LOCKS)
         _check.seconds("ttl", self.ttl, allow_none=True)
         _check.one_of("backend", self.backend, BACKENDS)
+        _check.one_of("invalidation", self.invalidation, INVALIDATIONS)
+        _check.one_of("fallback", self.fallback, FALLBACKS)
         if self.backend == "redis" and self.policy not in REDIS_POLICIES:
             raise ValueError(
                 f"policy {self.policy!r} is not available with backend='redis': Redis evicts with "
@@ -145,55 +179,7 @@ class Choice:
         return self
 
 
-# --- the score -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Score:
-    """What a choice gives on a scenario: the figures, and which requirements it meets."""
-
-    choice: Choice
-    requests: int  # scored requests (after warm-up)
-    hits: int
-    waits: int  # requests that waited for a running computation of their key (single-flight)
-    computations: int  # misses + duplicates
-    duplicates: int  # computations of a key that was already being computed
-    hit_ratio: float
-    p50_ms: float
-    p99_ms: float
-    mean_ms: float
-    memory_mb: float
-    entries: int  # the most entries held, summed over caches
-    db_load: float  # computations per second
-    utilization: float  # of the busiest process's threads
-    staleness_s: float  # the oldest result that can be served (inf without a TTL)
-    requirements: dict[str, bool] = field(default_factory=dict)
-    failures: list[str] = field(default_factory=list)  # one sentence for each unmet requirement
-
-    @property
-    def passed(self) -> bool:
-        return all(self.requirements.values())
-
-    def summary(self) -> dict[str, Any]:
-        """The figures, rounded for display (deterministic: safe for a checked cell)."""
-        return {
-            "hit ratio": round(self.hit_ratio, 3), "p99 ms": round(self.p99_ms, 1),
-            "memory MB": round(self.memory_mb, 1), "duplicates": self.duplicates,
-            "db load /s": round(self.db_load), "passed": self.passed,
-        }
-
-    def __str__(self) -> str:
-        c = self.choice
-        lines = [
-            f"{c.backend}, {c.policy}, maxsize={c.maxsize}, lock={c.lock!r}, ttl={c.ttl}",
-            f"  hit ratio {self.hit_ratio:.3f}   p50 {self.p50_ms:.3g} ms   p99 {self.p99_ms:.1f} ms",
-            f"  memory {self.memory_mb:.1f} MB   computations {self.computations} "
-            f"(duplicates {self.duplicates}, waits {self.waits})   db load {self.db_load:.0f}/s",
-        ]
-        for name, ok in self.requirements.items():
-            lines.append(f"  [{'x' if ok else ' '}] {name}")
-        lines.extend(f"      -> {why}" for why in self.failures)
-        return "\n".join(lines)
-
+# --- the streams ---------------------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=8)
 def traffic(scenario: Scenario = DEFAULT) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -214,6 +200,32 @@ def traffic(scenario: Scenario = DEFAULT) -> tuple[np.ndarray, np.ndarray, np.nd
     return keys, times, compute
 
 
+@functools.lru_cache(maxsize=8)
+def writes(scenario: Scenario = DEFAULT) -> tuple[np.ndarray, np.ndarray]:
+    """The changes to users' data: Poisson times at `write_rate` over the stream, Zipf keys. Seeded."""
+    from .. import workloads
+
+    duration = float(traffic(scenario)[1][-1])
+    rng = np.random.default_rng([scenario.seed, 2])
+    count = int(rng.poisson(scenario.write_rate * duration)) if scenario.write_rate else 0
+    times = np.sort(rng.uniform(0.0, duration, size=count))
+    keys = (workloads.zipf(n_keys=scenario.n_users, alpha=scenario.alpha, n_requests=count,
+                           seed=scenario.seed + 1) if count else np.empty(0, dtype=np.int64))
+    for array in (times, keys):
+        array.setflags(write=False)
+    return times, keys
+
+
+@functools.lru_cache(maxsize=8)
+def _as_lists(scenario: Scenario) -> tuple[list, list, list, tuple[list, list]]:
+    """The streams as Python lists: the request loop reads them a value at a time, far faster than arrays."""
+    keys, times, compute = traffic(scenario)
+    write_times, write_keys = writes(scenario)
+    return keys.tolist(), times.tolist(), compute.tolist(), (write_times.tolist(), write_keys.tolist())
+
+
+# --- the score -------------------------------------------------------------------------------------
+
 def score(choice: Choice | None = None, scenario: Scenario = DEFAULT, **changes: Any) -> Score:
     """Score a choice on a scenario (see the module docstring for the model). Deterministic.
 
@@ -232,72 +244,59 @@ def score(choice: Choice | None = None, scenario: Scenario = DEFAULT, **changes:
     return _score(choice, scenario)
 
 
-@functools.lru_cache(maxsize=256)
-def _score(choice: Choice, sc: Scenario) -> Score:
-    keys, times, compute = traffic(sc)
+def _rules(choice: Choice, sc: Scenario) -> Rules:
     shared = choice.backend == "redis"
     t_hit = (sc.t_hit_redis_us if shared else sc.t_hit_local_us) / 1e6
     single_flight = choice.lock == "per-key"
+    outage = (sc.outage_at_s, sc.outage_at_s + sc.outage_s) if shared and sc.outage_s > 0 else NEVER
+    return Rules(ttl=math.inf if choice.ttl is None else float(choice.ttl), t_hit=t_hit,
+                 lock_cost=t_hit if (shared and single_flight) else 0.0,
+                 wait=single_flight or sc.threads * (sc.processes if shared else 1) == 1,
+                 invalidation=choice.invalidation, outage=outage, cold=sc.outage_cold,
+                 fallback=choice.fallback, t_timeout=sc.t_timeout_ms / 1e3)
+
+
+@functools.lru_cache(maxsize=256)
+def _score(choice: Choice, sc: Scenario) -> Score:
+    keys, times, compute, changes = _as_lists(sc)
+    shared = choice.backend == "redis"
     requests = range(sc.n_requests)
     domains = [list(requests)] if shared else split_stream(requests, sc.processes)
-    ttl = math.inf if choice.ttl is None else float(choice.ttl)
-    latency, outcome, peak_entries = serve(
-        lambda: POLICIES[choice.policy](choice.maxsize), domains, keys, times, compute, ttl=ttl, t_hit=t_hit,
-        lock_cost=t_hit if (shared and single_flight) else 0.0,
-        wait=single_flight or sc.threads * (sc.processes if shared else 1) == 1)
+    rules = _rules(choice, sc)
+    latency, outcome, stale, peak_entries = serve(lambda: POLICIES[choice.policy](choice.maxsize), domains,
+                                                  keys, times, compute, changes, rules)
 
     first_scored = int(sc.warmup * sc.n_requests)
     lat, out = latency[first_scored:], outcome[first_scored:]
     n = len(lat)
-    hits, duplicates = int(np.count_nonzero(out == HIT)), int(np.count_nonzero(out == DUPLICATE))
-    computations = int(np.count_nonzero(out == MISS)) + duplicates
+    computing = np.isin(outcome, COMPUTED)
+    whole_seconds = math.floor(times[-1])  # the last, partial second is left out
+    per_second = np.bincount(np.asarray(times, dtype=np.float64)[computing].astype(np.int64),
+                             minlength=whole_seconds + 1)[:whole_seconds]
+    scored_seconds = per_second[math.ceil(times[first_scored]):]
+    duplicates = int(np.count_nonzero(out == DUPLICATE))
+    computations = int(np.count_nonzero(computing[first_scored:]))
     duration = float(times[-1] - times[first_scored]) if n > 1 else 1.0
     if shared:
         memory = peak_entries * sc.entry_kb_redis / 1024 + sc.redis_base_mb
     else:
         memory = peak_entries * sc.entry_kb_local / 1024
+    hits = int(np.count_nonzero(out == HIT))
+    lookups = n - int(np.count_nonzero(np.isin(out, (FALLBACK, DEGRADED))))  # none while the cache is down
+    latencies = lat.tolist()  # sorting a list of floats is far faster than sorting numpy scalars
     figures = dict(
-        requests=n, hits=hits, waits=int(np.count_nonzero(out == WAIT)), computations=computations,
-        duplicates=duplicates, hit_ratio=hits / n, p50_ms=float(percentile(lat, 50)) * 1e3,
-        p99_ms=float(percentile(lat, 99)) * 1e3, mean_ms=float(lat.mean()) * 1e3, memory_mb=memory,
-        entries=peak_entries, db_load=computations / duration,
-        utilization=sc.rate / sc.processes * float(lat.mean()) / sc.threads, staleness_s=ttl,
+        requests=n, hits=hits, waits=int(np.count_nonzero(out == WAIT)),
+        computations=computations, duplicates=duplicates, hit_ratio=hits / lookups if lookups else 0.0,
+        p50_ms=float(percentile(latencies, 50)) * 1e3, p99_ms=float(percentile(latencies, 99)) * 1e3,
+        mean_ms=float(lat.mean()) * 1e3, memory_mb=memory, entries=peak_entries,
+        db_load=computations / duration,
+        peak_db_load=float(scored_seconds.max()) if len(scored_seconds) else computations / duration,
+        utilization=sc.rate / sc.processes * float(lat.mean()) / sc.threads, staleness_s=rules.ttl,
+        stale_reads=int(np.count_nonzero(stale[first_scored:])),
+        degraded=int(np.count_nonzero(out == DEGRADED)), db_per_second=tuple(per_second.tolist()),
     )
-    requirements, failures = _judge(choice, sc, figures)
+    requirements, failures = judge(choice, sc, figures)
     return Score(choice=choice, requirements=requirements, failures=failures, **figures)
-
-
-def _judge(choice: Choice, sc: Scenario, f: dict) -> tuple[dict[str, bool], list[str]]:
-    """Which requirements the figures meet, and one sentence for each that they miss."""
-    shared = choice.backend == "redis"
-    unsafe = choice.lock is None and not shared and sc.threads > 1
-    requirements = {
-        f"p99 latency <= {sc.p99_target_ms:g} ms": f["p99_ms"] <= sc.p99_target_ms,
-        f"memory <= {sc.memory_budget_mb:g} MB": f["memory_mb"] <= sc.memory_budget_mb,
-        f"staleness <= {sc.staleness_s:g} s": f["staleness_s"] <= sc.staleness_s,
-        f"database load <= {sc.db_capacity:g}/s": f["db_load"] <= sc.db_capacity,
-        "thread-safe": not unsafe,
-        "threads keep up (utilization < 1)": f["utilization"] < 1,
-    }
-    failures = []
-    if f["p99_ms"] > sc.p99_target_ms:
-        failures.append(f"p99 is {f['p99_ms']:.1f} ms: the slowest 1% are computations; raise the hit ratio "
-                        f"(bigger cache, shared cache) or cut duplicates")
-    if f["memory_mb"] > sc.memory_budget_mb:
-        copies = "" if shared else f" ({sc.processes} processes each hold a copy)"
-        failures.append(f"memory is {f['memory_mb']:.1f} MB{copies}: lower maxsize"
-                        + ("" if shared else " or share one cache"))
-    if f["staleness_s"] > sc.staleness_s:
-        failures.append("results can be arbitrarily stale: set a TTL" if choice.ttl is None else
-                        f"a {choice.ttl:g} s TTL can serve results older than {sc.staleness_s:g} s")
-    if f["db_load"] > sc.db_capacity:
-        failures.append(f"{f['db_load']:.0f} computations/s overload the database ({sc.db_capacity:g}/s): "
-                        f"more hits, fewer duplicates")
-    if unsafe:
-        failures.append(f"lock=None with {sc.threads} threads: concurrent puts corrupt an unlocked cache")
-    if f["utilization"] >= 1:
-        failures.append(f"each process's {sc.threads} threads are {f['utilization']:.0%} busy: queues grow")
-    return requirements, failures
 
 
 def as_dict(s: Score) -> dict:

@@ -6,6 +6,7 @@ import functools
 from types import SimpleNamespace
 
 import matplotlib
+import matplotlib.pyplot as plt
 import pytest
 
 from hotcache_lab import plots, sim, workloads
@@ -100,10 +101,10 @@ def test_the_redis_lru_live_plot_and_the_sweep_reuse_its_replays(lru):
     sweep = lru.sweep((5, 10))
     assert sweep.hit_ratios[10] == plot.last.redis  # reused, not replayed again
     assert sweep.wall_samples == 5 and 0 < sweep.wall < 1 and sweep.exact > sweep.random
-    fig, ax = matplotlib.pyplot.subplots()
+    fig, ax = plt.subplots()
     distributed_plots.draw_samples_sweep(ax, sweep)
     assert len(ax.lines) == 4
-    matplotlib.pyplot.close(fig)
+    plt.close(fig)
 
 
 def test_worker_hit_ratios_divide_by_each_workers_requests():
@@ -120,7 +121,50 @@ def test_refresh_timelines_stack_overlapping_computations():
     bars = result.panels[0].bars
     assert [row for row, *_ in bars] == [0, 1, 0]  # the second began while the first ran
     assert result.ttl == 0.5 and [p.strategy for p in result.panels] == ["none", "lock"]
-    fig, axes = matplotlib.pyplot.subplots(1, 2)
+    fig, axes = plt.subplots(1, 2)
     distributed_plots.draw_refresh_timelines(axes, result)
     assert len(axes[0].patches) == 3
-    matplotlib.pyplot.close(fig)
+    plt.close(fig)
+
+
+def test_the_ladder_is_shown_as_multiples_of_its_cheapest_rung(redis_cache):
+    from hotcache_lab.distributed.ladder import measure_ladder
+
+    measured = measure_ladder(500, redis=redis_cache, rungs=("lru_cache hit", "memoize hit", "redis GET"),
+                              repeat=2)
+    ratios = lesson.ladder_ratios(measured)
+    assert list(ratios) == ["lru_cache hit", "memoize hit", "redis GET"] and ratios["lru_cache hit"] == 1
+    assert ratios["redis GET"] == measured.median("redis GET") / measured.median("lru_cache hit") > 10
+
+
+def test_a_closed_cache_is_not_measured_on_a_private_server_is(redis_cache):
+    closed = RedisCache(namespace="test-nb07-closed")
+    closed.close()
+    result = lesson.ladder(1_000, redis=closed, repeat=2)  # what a slider moved after the last cell sees
+    assert "redis GET" in result.ladder and result.median_us["redis GET"] > 0
+
+
+def test_the_ladder_view_is_a_measurement_the_cache_check_compares_by_type():
+    import dataclasses
+
+    from hotcache_lab.measure import MEASURED
+
+    assert all(f.metadata == MEASURED for f in dataclasses.fields(lesson.LadderView))
+
+
+def test_compare_reuses_the_replay_a_sweep_already_made(lru, monkeypatch):
+    lru.sweep((3,))
+    made = lru.replays[3, "trace"]
+    monkeypatch.setattr(lesson, "redis_lru_replay", lambda *a, **k: pytest.fail("replayed again"))
+    assert lru.compare(3).redis == made["hit_ratio"]
+
+
+def test_the_lru_figures_start_their_ratio_axis_at_zero_and_label_the_bars(lru):
+    fig, (left, right) = plt.subplots(1, 2)
+    distributed_plots.draw_redis_lru(left, lru.compare(5))
+    distributed_plots.draw_samples_sweep(right, lru.sweep((5, 10)))
+    assert left.get_ylim()[0] == 0 and right.get_ylim()[0] == 0
+    assert len(left.texts) == 3  # one figure on each bar
+    styles = {line.get_linestyle() for line in right.lines}
+    assert len(styles) >= 3  # Redis, exact LRU and random eviction do not share a line style
+    plt.close(fig)

@@ -10,6 +10,7 @@ import pytest
 from hotcache_lab.caches import LRUCache
 from hotcache_lab.sim import capstone
 from hotcache_lab.sim.capstone import Choice, Scenario
+from hotcache_lab.sim.capstone_serve import HIT, MISS, NEVER, WAIT, Rules, serve
 from hotcache_lab.sim.workers import split_stream
 
 # A smaller scenario keeps the tests fast; the model is the same.
@@ -96,9 +97,13 @@ def test_the_default_scenario_separates_good_and_bad_choices():
     best_local = max((capstone.score(Choice(policy=p, maxsize=500, lock="per-key", ttl=10.0))
                       for p in ("lru", "lfu", "s3fifo", "sieve")), key=lambda s: s.hit_ratio)
     assert not best_local.passed  # 8 copies of the hot set do not fit the budget at a useful size
-    shared = capstone.score(Choice(policy="lru", maxsize=5_000, lock="per-key", ttl=10.0, backend="redis"))
+    shared = capstone.score(Choice(policy="lru", maxsize=5_000, lock="per-key", ttl=10.0, backend="redis",
+                                   invalidation="lease", fallback="default"))
     assert shared.passed and shared.hit_ratio > best_local.hit_ratio + 0.1
     assert shared.p50_ms > best_local.p50_ms  # the price: a round trip on every hit
+    # the same shared design, told nothing of writes or sending the outage to the database, fails
+    assert not capstone.score(dataclasses.replace(shared.choice, invalidation="ttl")).passed
+    assert not capstone.score(dataclasses.replace(shared.choice, fallback="origin")).passed
 
 
 @pytest.mark.parametrize("changes, name", [
@@ -110,6 +115,8 @@ def test_the_default_scenario_separates_good_and_bad_choices():
     ({"ttl": "10"}, "ttl"),
     ({"backend": "disk"}, "backend"),
     ({"backend": "redis", "policy": "sieve"}, "policy"),
+    ({"invalidation": "write-through"}, "invalidation"),
+    ({"fallback": "retry"}, "fallback"),
     ({"colour": "red"}, "colour"),
 ])
 def test_bad_choices_raise_errors_naming_the_parameter(changes, name):
@@ -120,6 +127,8 @@ def test_bad_choices_raise_errors_naming_the_parameter(changes, name):
 @pytest.mark.parametrize("changes, name", [
     ({"processes": 0}, "processes"), ({"threads": 1.5}, "threads"), ({"rate": 0}, "rate"),
     ({"warmup": 1.0}, "warmup"), ({"alpha": -1}, "alpha"), ({"memory_budget_mb": float("nan")}, "memory"),
+    ({"write_rate": -1}, "write_rate"), ({"outage_s": -2}, "outage_s"),
+    ({"stale_read_budget": 2}, "stale_read"), ({"outage_cold": "yes"}, "outage_cold"),
 ])
 def test_bad_scenarios_raise_errors_naming_the_field(changes, name):
     with pytest.raises((ValueError, TypeError), match=name):
@@ -132,3 +141,107 @@ def test_the_percentiles_are_requests_really_observed():
     assert s.p50_ms <= s.p99_ms
     hit_ms = SMALL.t_hit_redis_us / 1e3
     assert s.p50_ms == pytest.approx(hit_ms) or s.p50_ms > 2 * hit_ms
+
+
+# --- consistency: how a write reaches the cache ------------------------------------------------------
+
+def one_domain(invalidation, *, keys, times, compute, writes, wait=True, outage=NEVER, cold=False,
+               fallback="origin"):
+    """The request loop on a hand-made stream: one LRU cache of 10 entries, no TTL, instant hits."""
+    rules = Rules(ttl=math.inf, t_hit=0.0, lock_cost=0.0, wait=wait, invalidation=invalidation,
+                  outage=outage, cold=cold, fallback=fallback, t_timeout=0.001)
+    latency, outcome, stale, _ = serve(lambda: LRUCache(10), [list(range(len(keys)))], keys, times, compute,
+                                       writes, rules)
+    return outcome.tolist(), stale.tolist(), latency.tolist()
+
+
+# key 1 is computed from t=0 to t=1; its data changes at t=0.2; it is asked for again at 0.5 and 1.5
+RACE = dict(keys=[1, 1, 1], times=[0.0, 0.5, 1.5], compute=[1.0, 1.0, 1.0], writes=([0.2], [1]))
+
+
+def test_ttl_only_serves_the_old_result_until_it_expires():
+    outcome, stale, _ = one_domain("ttl", **RACE)
+    assert outcome == [MISS, WAIT, HIT] and stale == [False, True, True]
+
+
+def test_delete_on_write_leaves_the_stale_set_race():
+    # the computation that read the data before the write stores its result after the delete
+    outcome, stale, _ = one_domain("delete", **RACE)
+    assert outcome == [MISS, WAIT, HIT] and stale == [False, True, True]
+    # a write with no computation running simply deletes: the next read computes afresh
+    calm = dict(RACE, times=[0.0, 1.5, 2.0], writes=([1.2], [1]))
+    outcome, stale, _ = one_domain("delete", **calm)
+    assert outcome == [MISS, MISS, WAIT] and stale == [False, False, False]
+
+
+def test_a_lease_refuses_the_late_store_and_later_readers_compute_afresh():
+    outcome, stale, _ = one_domain("lease", **RACE)
+    assert outcome == [MISS, MISS, HIT] and stale == [False, False, False]  # the hit is the fresh result
+
+
+@pytest.mark.parametrize("backend", capstone.BACKENDS)
+def test_stale_reads_fall_from_ttl_to_delete_to_lease(backend):
+    sc = dataclasses.replace(SMALL, write_rate=20.0)
+    stale = {how: capstone.score(Choice(maxsize=500, lock="per-key", ttl=5.0, backend=backend,
+                                        invalidation=how), sc).stale_reads for how in capstone.INVALIDATIONS}
+    assert stale["ttl"] > 10 * max(stale["delete"], 1) and stale["lease"] == 0 < stale["delete"]
+    quiet = dataclasses.replace(SMALL, write_rate=0.0)
+    assert {capstone.score(Choice(maxsize=500, invalidation=how), quiet).stale_reads
+            for how in capstone.INVALIDATIONS} == {0}
+
+
+def test_the_writes_are_seeded_and_sorted():
+    times, keys = capstone.writes(SMALL)
+    assert list(times) == sorted(times) and len(times) == len(keys) > 0
+    assert times[-1] <= capstone.traffic(SMALL)[1][-1]
+    again = capstone.writes(dataclasses.replace(SMALL, p99_target_ms=99.0))  # same streams, other limits
+    assert (again[0] == times).all() and (again[1] == keys).all()
+
+
+# --- failure: the shared cache is down -----------------------------------------------------------------
+
+DOWN = dataclasses.replace(SMALL, outage_at_s=3.0, outage_s=1.0, write_rate=0.0)
+
+
+def requests_in_outage(sc):
+    times = capstone.traffic(sc)[1]
+    scored = times[int(sc.warmup * sc.n_requests):]
+    return int(((scored >= sc.outage_at_s) & (scored < sc.outage_at_s + sc.outage_s)).sum())
+
+
+def test_falling_back_to_the_origin_sends_every_request_to_the_database():
+    choice = Choice(maxsize=500, lock="per-key", ttl=5.0, backend="redis")
+    calm = capstone.score(choice, dataclasses.replace(DOWN, outage_s=0.0))
+    origin = capstone.score(choice, DOWN)
+    default = capstone.score(dataclasses.replace(choice, fallback="default"), DOWN)
+    down = requests_in_outage(DOWN)
+    assert down > 1_000 and origin.degraded == 0 and default.degraded == down
+    assert origin.computations >= calm.computations + down * 0.5
+    assert origin.peak_db_load >= 0.9 * DOWN.rate > calm.peak_db_load
+    assert default.peak_db_load < origin.peak_db_load
+    assert any("shared cache was down" in why for why in origin.failures)
+    # the hit ratio counts lookups only: none is made while the cache is down
+    assert default.hit_ratio == pytest.approx(default.hits / (default.requests - down))
+
+
+def test_in_process_caches_do_not_notice_the_outage():
+    choice = Choice(maxsize=500, lock="per-key", ttl=5.0)
+    assert capstone.score(choice, DOWN) == capstone.score(choice, dataclasses.replace(DOWN, outage_s=0.0))
+
+
+def test_a_cold_restart_sends_a_second_wave_to_the_database():
+    choice = Choice(maxsize=1_000, lock="per-key", backend="redis", fallback="default")
+    warm = capstone.score(choice, DOWN)
+    cold = capstone.score(choice, dataclasses.replace(DOWN, outage_cold=True))
+    after = int(DOWN.outage_at_s + DOWN.outage_s)  # the first second after the outage
+    assert cold.db_per_second[after] > 2 * warm.db_per_second[after]
+    assert cold.computations > warm.computations
+
+
+def test_the_load_per_second_adds_up_to_the_computations():
+    s = capstone.score(Choice(maxsize=300, lock="global", ttl=1.0, backend="redis"), DOWN)
+    times = capstone.traffic(DOWN)[1]
+    first, last = math.ceil(times[int(DOWN.warmup * DOWN.n_requests)]), math.floor(times[-1])
+    assert len(s.db_per_second) == last
+    assert s.peak_db_load == max(s.db_per_second[first:last])
+    assert sum(s.db_per_second) <= s.computations + sum(s.db_per_second[:first]) + s.requests
