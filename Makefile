@@ -49,7 +49,7 @@ liveplots: $(STAMP)  ## every control of every live plot moved in a real kernel:
 
 notebooks: $(STAMP)  ## re-run notebooks in place and store their outputs (make notebooks NOTEBOOKS=notebooks/04_x.ipynb)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
-	  --ExecutePreprocessor.timeout=300 --ExecutePreprocessor.kernel_name=python3 $(NOTEBOOKS)
+	  --ExecutePreprocessor.timeout=120 --ExecutePreprocessor.kernel_name=python3 $(NOTEBOOKS)
 
 SLIDES := build/slides
 NM := node_modules

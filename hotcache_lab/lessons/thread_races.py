@@ -2,8 +2,6 @@
 the verdicts of its exercises' self-checks.
 
     lesson.stampede_sweep(threads=8, compute_ms=40)    # for plots.races.draw_stampede
-    lesson.backend_load(rate=100, recompute=0.2, beta=1.0)           # for plots.expiry.draw_backend_load
-    lesson.expiry_burst("expire", 10.05, single_flight=False)        # 16 real threads at one expiry
     lesson.judge_exercise_1((33, 0))                                 # True: what the self-check prints
 """
 
@@ -12,25 +10,21 @@ from __future__ import annotations
 import asyncio
 import functools
 import itertools
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .. import _check
-from ..concurrency import races
 from ..concurrency.stampede import Stampede, stampede, thread_counts_up_to
 from ..concurrency.strategies import RunReport, expected_duplicates, table
-from ..expiry import hotkey_sim
-from ..expiry.refresh import RefreshStats, ttl_memoize
 from ..measure import MEASURED
 from ..sim import hit_ratio
 from ..sim.workers import hit_ratio_by_workers, per_worker
 from .exercises import check, is_right
 
 __all__ = ["entries", "forced_race", "StampedeSweep", "stampede_sweep", "SweepPanels", "sweep_panels",
-           "whole_call_cap", "sweep_sentence", "WorkerCurves", "worker_curves", "BackendLoad", "backend_load",
-           "CALLERS", "expiry_burst", "judge_exercise_1", "self_check_1", "judge_exercise_2", "self_check_2",
+           "whole_call_cap", "sweep_sentence", "WorkerCurves", "worker_curves", "judge_exercise_1",
+           "self_check_1", "judge_exercise_2", "self_check_2",
            "observe_exercise_3", "judge_exercise_3", "self_check_3", "EXERCISE_3_RIGHT"]
 
 
@@ -148,71 +142,6 @@ def worker_curves(stream: Sequence, ks: Sequence[int], maxsize: int = 200) -> Wo
                     f"{maxsize} entries split over K": [r["hit_ratio"] for r in split]},
         memory={"entries held (all workers)": [r["entries_held"] for r in per_worker_rows],
                 "distinct keys among them": [r["distinct_entries"] for r in per_worker_rows]})
-
-
-@dataclass
-class BackendLoad:
-    """A hot key's recomputations at once over time, per strategy, for `plots.expiry.draw_backend_load`."""
-
-    curves: dict[str, tuple[list[float], list[int]]]  # step curves: the peak of each of ~400 time buckets
-    per_expiry: dict[str, float]
-    peak: dict[str, int]
-    top: int  # the highest peak: one y scale for every panel
-    title: str
-    summaries: dict[str, dict]
-
-
-def _bucket_curve(run: hotkey_sim.HotKeyRun) -> tuple[list[float], list[int]]:
-    """The most computations at once in each bucket, as a step curve: light to draw, peaks kept."""
-    times = [i * run.bucket for i in range(len(run.load))]
-    return [*times, run.duration], [*run.load, 0]
-
-
-def backend_load(rate: float = 100.0, recompute: float = 0.2, beta: float = 1.0, ttl: float = 10.0,
-                 periods: int = 3, seed: int = 0) -> BackendLoad:
-    """The same traffic through every configuration of `hotkey_sim.CONFIGS` (the sliders' values)."""
-    runs = hotkey_sim.compare(rate=rate, recompute=recompute, ttl=ttl, beta=beta, periods=periods, seed=seed)
-    return BackendLoad(
-        curves={label: _bucket_curve(run) for label, run in runs.items()},
-        per_expiry={label: run.per_expiry for label, run in runs.items()},
-        peak={label: run.peak_load for label, run in runs.items()},
-        top=max(run.peak_load for run in runs.values()),
-        title=f"a hot key at {rate:g} req/s, recompute {recompute:g} s, TTL {ttl:g} s, beta {beta:g}",
-        summaries={label: run.summary() for label, run in runs.items()})
-
-
-CALLERS = 16  # threads that ask for the expired price at one instant
-
-
-def expiry_burst(strategy: str, at: float, *, callers: int = CALLERS,
-                 **options) -> tuple[RefreshStats, races.RaceResult]:
-    """`callers` threads ask a `ttl_memoize`d price (TTL 10 s) at fake-clock time `at`, all at once.
-
-    The warm value is computed at 0 and "takes" 0.05 s of the fake clock (delta = 0.05, stored at
-    0.05, expiring at 10.05). Each later computation holds until every caller has asked, then
-    sleeps 20 ms (the database). Returns the wrapper's stats and the race.
-    """
-    callers = _check.integer("callers", callers)
-    now = [0.0]
-    warming = [True]
-
-    @ttl_memoize(10.0, strategy, clock=lambda: now[0], **options)
-    def load_price(sku):
-        if warming[0]:
-            now[0] += 0.05  # the first computation "takes" 0.05 s of the fake clock: delta = 0.05
-            return "price v0"
-        deadline = time.monotonic() + 10
-        while load_price.stats().calls < 1 + callers and time.monotonic() < deadline:
-            time.sleep(0.001)  # hold until every caller has asked
-        time.sleep(0.02)  # the database
-        return "price v1"
-
-    load_price("sku-42")
-    warming[0] = False
-    now[0] = at
-    burst = races.run_together(lambda: load_price("sku-42"), callers)
-    burst.raise_first("a caller failed")
-    return load_price.stats(), burst
 
 
 # --- the exercises' verdicts: the self-check cells print them, tests/lessons/test_selfchecks_06.py tests them

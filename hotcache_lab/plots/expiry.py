@@ -9,8 +9,8 @@ def draw_backend_load(axes, result) -> None:
     """The backend's load over time: one step curve a strategy, on one Axes or one panel each.
 
     `result` has curves ({label: (times, levels)}), per_expiry and peak ({label: number}), top (the
-    shared y scale, from 0) and title (`lessons.thread_races.backend_load`). Panels share the y scale,
-    so only the first one labels it (fewer tick labels: a lighter redraw).
+    shared y scale, from 0) and title (`lessons.invalidation_and_consistency.hot_key_load`). Panels
+    share the y scale, so only the first one labels it (fewer tick labels: a lighter redraw).
     """
     from matplotlib.ticker import MaxNLocator
 

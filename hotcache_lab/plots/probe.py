@@ -106,22 +106,42 @@ PROBE_MARK = "HOTCACHE-PROBE:"
 
 def run_and_probe(path: str, *, check: bool = True, timeout: float = 300) -> list[dict]:
     """Execute the notebook at `path` top to bottom in a fresh kernel (its folder as the working
-    directory), then probe every live plot it made, in that same kernel."""
+    directory), then probe every live plot it made, in that same kernel.
+
+    The cells go straight to the kernel through jupyter_client, as nbval sends them: no front end
+    and no widget mimic in between (nbclient's Output-widget mimic can stall a headless run).
+    """
     import json
     import os
 
     import nbformat
-    from nbclient import NotebookClient
+    from jupyter_client.manager import start_new_kernel
 
     notebook = nbformat.read(path, as_version=4)
-    notebook.cells.append(nbformat.v4.new_code_cell(
-        "import json as _json\nfrom hotcache_lab.plots import probe as _probe\n"
-        f"print({PROBE_MARK!r} + _json.dumps(_probe.probe_all(check={check!r})))"))
-    client = NotebookClient(notebook, timeout=timeout, kernel_name="python3",
-                            resources={"metadata": {"path": os.path.dirname(os.path.abspath(path))}})
-    client.execute()
-    for output in notebook.cells[-1].outputs:
-        text = output.get("text", "")
-        if output.get("output_type") == "stream" and PROBE_MARK in text:
-            return json.loads(text.split(PROBE_MARK, 1)[1])
-    raise RuntimeError(f"{path}: the probe cell printed no result: {notebook.cells[-1].outputs!r}")
+    folder = os.path.dirname(os.path.abspath(path))
+    cells = [c.source for c in notebook.cells if c.cell_type == "code"]
+    cells.append("import json as _json\nfrom hotcache_lab.plots import probe as _probe\n"
+                 f"print({PROBE_MARK!r} + _json.dumps(_probe.probe_all(check={check!r})))")
+    manager, client = start_new_kernel(kernel_name="python3", cwd=folder, startup_timeout=60)
+    printed: list[str] = []
+
+    def collect(message: dict) -> None:
+        if message["msg_type"] == "stream":
+            printed.append(message["content"]["text"])
+        elif message["msg_type"] == "error":
+            printed.append("\n".join(message["content"]["traceback"]))
+
+    try:
+        for index, source in enumerate(cells):
+            printed.clear()
+            reply = client.execute_interactive(source, timeout=timeout, output_hook=collect,
+                                               allow_stdin=False, stop_on_error=True)
+            if reply["content"]["status"] != "ok":
+                raise RuntimeError(f"{path}: code cell {index} failed:\n{''.join(printed)[-3000:]}")
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+    text = "".join(printed)
+    if PROBE_MARK not in text:
+        raise RuntimeError(f"{path}: the probe cell printed no result: {text[-2000:]!r}")
+    return json.loads(text.split(PROBE_MARK, 1)[1])

@@ -28,7 +28,7 @@ def test_notebook_shape():
 def test_live_plots_go_through_plots_live_with_lesson_computations():
     code = ["".join(c["source"]) for c in _cells() if c["cell_type"] == "code"]
     live = [s for s in code if "live(" in s]
-    assert len(live) == 2 and all("plots.live(lesson." in s for s in live)
+    assert len(live) == 1 and all("plots.live(lesson." in s for s in live)
     assert not any("viz" in s or "contention." in s for s in code)  # old module names
 
 
@@ -44,30 +44,9 @@ def test_the_docs_history_is_told_in_notebook_01_and_the_myth_is_sourced():
     assert "can be made thread-safe by setting the typed parameter to True" in prose
 
 
-def test_the_expiry_section_can_move_out_whole():
-    """4.8 will become a lesson of its own: nothing outside it uses a name it binds or refers to it."""
-    import ast
-    import re
-
-    cells = _cells()
-    sources = ["".join(c["source"]) for c in cells]
-    start = next(i for i, s in enumerate(sources) if s.startswith("### 4.8"))
-    end = next(i for i, s in enumerate(sources) if s.startswith("## 5."))
-    bound = set()
-    for cell, source in zip(cells[start:end], sources[start:end], strict=True):
-        if cell["cell_type"] == "code":
-            tree = ast.parse(source)
-            loops = {n.id for node in ast.walk(tree) if isinstance(node, (ast.For, ast.comprehension))
-                     for n in ast.walk(node.target) if isinstance(n, ast.Name)}
-            for node in tree.body:
-                if isinstance(node, (ast.Import, ast.ImportFrom)):
-                    bound |= {(a.asname or a.name).split(".")[0] for a in node.names}
-                elif isinstance(node, ast.Assign):
-                    names = {n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)}
-                    bound |= names - loops
-    assert {"hotkey_sim", "refresh", "expiry_plots", "HOT_SEED", "hot_runs", "bursts"} <= bound
-    outside = zip(cells[:start] + cells[end:], sources[:start] + sources[end:], strict=True)
-    for cell, source in outside:
-        assert "4.8" not in source
-        if cell["cell_type"] == "code":
-            assert not {name for name in bound if re.search(rf"(?<![.\w]){re.escape(name)}\b", source)}
+def test_the_expiry_section_moved_to_notebook_08():
+    """Hot keys at TTL expiry are notebook 08's section 4.7 now: 06 keeps threads, processes, asyncio."""
+    sources = _sources()
+    assert not any(s.startswith("### 4.8") for s in sources)
+    assert not any("hotkey_sim" in s or "ttl_memoize" in s for s in _sources("code"))
+    assert "notebook 08's section 4.7" in "\n".join(_sources("markdown"))

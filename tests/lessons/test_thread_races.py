@@ -14,7 +14,6 @@ from hotcache_lab import plots, workloads  # noqa: E402
 from hotcache_lab.concurrency import strategies  # noqa: E402
 from hotcache_lab.lessons import thread_races as lesson  # noqa: E402
 from hotcache_lab.measure import MEASURED  # noqa: E402
-from hotcache_lab.plots import expiry as expiry_plots  # noqa: E402
 from hotcache_lab.plots import races as race_plots  # noqa: E402
 
 
@@ -84,56 +83,6 @@ def test_draw_stampede_and_strategy_races_share_colours_and_legends():
     plt.close(fig)
 
 
-@pytest.mark.parametrize("rate, expected", [(100, 20), (200, 40), (50, 10)])
-def test_backend_load_follows_the_rate(rate, expected):
-    result = lesson.backend_load(rate=rate, recompute=0.2, ttl=10.0, beta=1.0)
-    assert result.per_expiry["expire"] == expected  # rate x recompute per expiry without coordination
-    assert result.per_expiry["expire+single-flight"] == 1
-    assert result.top == max(result.peak.values()) == result.peak["expire"]
-    times, levels = result.curves["expire"]
-    assert max(levels) == result.peak["expire"] and times[-1] == pytest.approx(35.0)
-    assert all(len(t) == len(v) <= 402 for t, v in result.curves.values())  # ~400 buckets: light to draw
-
-
-def test_backend_load_ttl_is_a_parameter_not_a_slider():
-    assert lesson.backend_load(rate=50, ttl=5.0).curves["expire"][0][-1] == pytest.approx(17.5)
-
-
-def _backend_plot():
-    return plots.live(lesson.backend_load, expiry_plots.draw_backend_load, ncols=4, figsize=(11, 3.0),
-                      rate=plots.slider("load (requests/s)", 10, 1000, 100, step=10),
-                      recompute=plots.slider("recompute time (s)", 0.05, 2.0, 0.2, step=0.05),
-                      beta=plots.slider("XFetch beta", 0.25, 4.0, 1.0, step=0.25))
-
-
-def test_the_backend_load_live_plot_follows_its_sliders():
-    plot = _backend_plot()
-    plot.update()
-    assert plot.last == lesson.backend_load(**plot.values)
-    plot.controls["rate"].value = 200
-    assert plot.updates == 2
-    assert plot.last == lesson.backend_load(**plot.values)
-    assert plot.last.per_expiry["expire"] == 40
-
-
-def test_draw_backend_load_one_panel_per_strategy_or_all_on_one():
-    result = lesson.backend_load(rate=50, recompute=0.2, ttl=5.0)
-    fig, axes = plt.subplots(1, 4)
-    expiry_plots.draw_backend_load(axes, result)
-    assert [len(a.lines) for a in axes] == [1, 1, 1, 1]
-    assert all(a.get_ylim() == axes[0].get_ylim() for a in axes) and axes[0].get_ylim()[0] == 0
-    assert axes[0].get_ylim()[1] > result.top
-    plt.close(fig)
-    fig, ax = plt.subplots()
-    expiry_plots.draw_backend_load(ax, result)
-    assert len(ax.lines) == 4 and ax.get_title() == result.title
-    plt.close(fig)
-    fig, axes = plt.subplots(1, 2)
-    with pytest.raises(ValueError, match="axes must be"):
-        expiry_plots.draw_backend_load(axes, result)
-    plt.close(fig)
-
-
 def test_sweep_panels_and_worker_curves_arrange_what_is_drawn():
     reports = strategies.sweep(("memoize per-key", "lru_cache alone"), (1, 2), rounds=1, delay=0.001)
     panels = lesson.sweep_panels(reports, (1, 2))
@@ -179,10 +128,3 @@ def test_whole_call_cap_and_the_sentence_come_from_the_reports():
         lesson.whole_call_cap(locked, delay=0)
 
 
-@pytest.mark.parametrize("strategy, at, options, recomputed", [
-    ("expire", 10.05, {"single_flight": False}, 16), ("expire", 10.05, {}, 1),
-    ("stale-while-revalidate", 10.5, {"grace": 2.0}, 1)])
-def test_expiry_burst_counts(strategy, at, options, recomputed):
-    stats, burst = lesson.expiry_burst(strategy, at, **options)
-    assert stats.computations - 1 == recomputed and len(burst.results) == lesson.CALLERS
-    assert set(burst.results) <= {"price v0", "price v1"}
