@@ -119,7 +119,8 @@ def test_measured_fields_compare_by_type_only():
 
 def test_stops_list_every_value_a_control_can_take():
     assert plots.sliders.stops(w.IntSlider(value=2, min=0, max=6, step=2)) == [0, 2, 4, 6]
-    assert plots.sliders.stops(w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.25)) == [0, 0.25, 0.5, 0.75, 1]
+    floats = w.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.25)
+    assert plots.sliders.stops(floats) == [0, 0.25, 0.5, 0.75, 1]
     assert plots.sliders.stops(w.FloatLogSlider(value=10, base=10, min=0, max=2, step=1)) == [1, 10, 100]
     assert plots.sliders.stops(w.Dropdown(options={"a": 1, "b": 2})) == [1, 2]
     assert plots.sliders.stops(w.Checkbox(value=True)) == [False, True]
