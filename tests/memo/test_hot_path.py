@@ -75,12 +75,7 @@ def test_a_memoized_len_can_replace_builtins_len(lock, make_cache):
 
 
 def sized_lru(maxsize):
-    try:
-        return caches.LRUCache(maxsize=maxsize, getsizeof=len)
-    except TypeError as error:
-        if "getsizeof" not in str(error):
-            raise
-        pytest.skip(f"LRUCache has no getsizeof= yet (hotcache_lab/caches, another change): {error}")
+    return caches.LRUCache(maxsize=maxsize, getsizeof=len)
 
 
 @pytest.mark.parametrize("lock", LOCKS)
