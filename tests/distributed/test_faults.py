@@ -107,6 +107,17 @@ def test_a_server_restarted_between_two_calls_is_reconnected_without_an_error(ki
         assert cache.get("k") == "back"
 
 
+def _wait_until_stopped(pid: int, within: float = 5.0) -> None:
+    """SIGSTOP takes effect asynchronously: a multi-threaded server may answer one more request."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/stat") as stat:
+            if stat.read().rsplit(")", 1)[1].split()[0] == "T":
+                return
+        time.sleep(0.01)
+    raise AssertionError(f"process {pid} did not stop within {within} s")
+
+
 @pytest.mark.parametrize("kind", ["redis", MEMCACHED])
 def test_a_hung_server_is_an_error_after_the_timeout_not_a_hang(kind):
     timeout = 0.5
@@ -114,6 +125,7 @@ def test_a_hung_server_is_an_error_after_the_timeout_not_a_hang(kind):
         cache.put("k", "v")
         os.kill(server.pid, signal.SIGSTOP)  # alive, accepts connections, never answers
         try:
+            _wait_until_stopped(server.pid)
             start = time.monotonic()
             with pytest.raises(CacheUnavailable, match=f"timeout {timeout:g} s") as info:
                 cache.get("k")
