@@ -26,12 +26,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-import tracemalloc
 from collections import OrderedDict
 
 import numpy as np
 
 from hotcache_lab import simulate, workloads
+from hotcache_lab.measure import memory
 from hotcache_lab.sim import curves
 
 CURVE_BUDGET, BYTES_BUDGET = 4.0, 40.0  # x one compiled LRU replay; extra bytes per request
@@ -64,12 +64,7 @@ def timed(fn, *args, **kwargs) -> tuple[float, object]:
 
 def peak_bytes(fn) -> int:
     """tracemalloc's peak while fn runs, over what was allocated before it started."""
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    return memory.measure(fn)[1].peak
 
 
 def numpy_reference_curve(trace: np.ndarray, sizes: np.ndarray) -> np.ndarray:

@@ -55,24 +55,25 @@ class _Run:
         self.queue: list[tuple[str, str]] = []  # write-behind's pending writes
         self.stale = self.max_stale = self.hits = self.reads = 0
 
-    def load(self, key: str) -> str:
-        """Read through: a miss loads from the database and fills, with the TTL (both patterns use it)."""
-        entry = self.store.get(key, now=self.now)
-        if entry is not None:
-            self.hits += 1
-            return entry.value
+    def fill(self, key: str) -> str:
+        """Load the row from the database into the cache, with the TTL; returns its value."""
         row = self.db.read(key)
         self.store.set(key, row.value, row.version, expires=self.now + self.ttl)
         return row.value
 
     def read(self, pattern: str, key: str) -> None:
+        """Read through the cache (every pattern reads the same way); refresh-ahead also refills an
+        entry whose expiry is near, in production in the background."""
         self.reads += 1
-        if pattern == "refresh-ahead":
-            entry = self.store.get(key, now=self.now)
-            if entry is not None and entry.expires - self.now <= self.refresh_window:
-                row = self.db.read(key)  # refreshed ahead of expiry (in production, in the background)
-                self.store.set(key, row.value, row.version, expires=self.now + self.ttl)
-        self.judge(key, self.load(key))
+        entry = self.store.get(key, now=self.now)
+        if entry is None:
+            value = self.fill(key)
+        else:
+            self.hits += 1
+            value = entry.value
+            if pattern == "refresh-ahead" and entry.expires - self.now <= self.refresh_window:
+                value = self.fill(key)
+        self.judge(key, value)
 
     def judge(self, key: str, value: str) -> None:
         seen = int(value.rsplit(":", 1)[1])

@@ -16,7 +16,7 @@ import time
 from typing import Any
 
 from ..measure import MEASURED
-from .sliders import LivePlot
+from .sliders import LivePlot, stops
 
 __all__ = ["MEASURED", "moves", "same", "probe", "probe_all", "run_and_probe"]
 
@@ -24,16 +24,9 @@ __all__ = ["MEASURED", "moves", "same", "probe", "probe_all", "run_and_probe"]
 def moves(control: Any) -> list[Any]:
     """Two values other than the control's current one (its ends, where it has them), then back."""
     start = control.value
-    options = getattr(control, "options", None)
-    if options is not None:
-        if isinstance(options, dict):
-            values = list(options.values())
-        else:
-            values = [o[1] if isinstance(o, tuple) else o for o in options]
-        others = [v for v in values if v != start]
+    if getattr(control, "options", None) is not None or isinstance(start, bool):
+        others = [v for v in stops(control) if v != start]  # a dropdown's or toggle's values
         picked = others[:1] + others[-1:] if len(others) > 1 else others
-    elif isinstance(start, bool):
-        picked = [not start]
     else:
         low, high = control.min, control.max
         if hasattr(control, "base"):  # FloatLogSlider: min and max are exponents

@@ -5,12 +5,12 @@ faster and smaller than the reference."""
 from __future__ import annotations
 
 import time
-import tracemalloc
 
 import numpy as np
 import pytest
 
 from hotcache_lab import simulate, workloads
+from hotcache_lab.measure import memory
 from hotcache_lab.sim import compiled, curves, stack_distance
 
 
@@ -109,12 +109,7 @@ def _best_time(fn, rounds: int = 3) -> float:
 
 
 def _peak_bytes(fn) -> int:
-    tracemalloc.start()
-    try:
-        fn()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    return memory.measure(fn)[1].peak
 
 
 def test_compiled_curve_is_faster_and_its_memory_does_not_grow_with_the_trace():
