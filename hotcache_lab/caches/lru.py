@@ -42,15 +42,17 @@ class LRUCache(Cache):
     def put(self, key, value):
         # Inlined for the same reason as get; hooks are only looked at when an eviction happens.
         # (A cache with getsizeof= has the sized put bound in its place: see Cache._bind_sized.)
+        # Room is made before the insert, as cachetools does, so the cache never holds more than
+        # maxsize entries, not even for an instant a reader in another thread could see.
         data = self._data
         if key in data:
             data.move_to_end(key)
-        data[key] = value
-        if data.__len__() > self._maxsize:
+        elif data.__len__() >= self._maxsize:
             old_key, old_value = data.popitem(last=False)
             self._evictions += 1
             for hook in self._evict_hooks:
                 hook(old_key, old_value)
+        data[key] = value
 
     _store = put
 
