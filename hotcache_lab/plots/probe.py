@@ -1,11 +1,13 @@
 """Move every control of every live plot and time it: what `benchmarks/bench_sliders.py` reports and
-`tests/test_live_plots.py` checks, run inside a notebook's own kernel after the notebook ran.
+`make nbval` checks (tests/nbval_live_plots.py runs `check_all()` in each notebook's kernel after its
+last cell), run inside a notebook's own kernel after the notebook ran.
 
 Each control goes to two other values and back (`moves`). A move is timed from setting
 `control.value` to the new image being shown, the synchronous callback a browser waits for; the
 bare redraw of the same figure (draw and render, nothing computed) is timed beside it, so a move
 can be reported as a ratio to the floor matplotlib sets. After the moves, the plot's cached result
-is compared with a fresh, uncached `compute(**values)`: a cache that answered wrong fails here.
+is compared with a fresh, uncached `compute(**values)` (a cache that answered wrong fails here), and
+every text of the redrawn figure must lie inside it (a reused layout that clips fails here).
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ import time
 from typing import Any
 
 from ..measure import MEASURED
-from .sliders import LivePlot, stops
+from .sliders import LivePlot, sticking_out, stops
 
-__all__ = ["MEASURED", "moves", "same", "probe", "probe_all", "run_and_probe"]
+__all__ = ["MEASURED", "check_all", "failures", "moves", "same", "probe", "probe_all", "run_and_probe"]
 
 
 def moves(control: Any) -> list[Any]:
@@ -71,7 +73,8 @@ def probe(plot: LivePlot, *, check: bool = True) -> list[dict]:
     result equals a fresh computation at every value visited."""
     records = []
     for name, control in plot.controls.items():
-        record = {"control": name, "moves_ms": [], "values": [], "bare_redraw_ms": [], "same": True}
+        record = {"control": name, "moves_ms": [], "values": [], "bare_redraw_ms": [], "same": True,
+                  "outside": []}
         for value in moves(control):
             record["moves_ms"].append(_timed(lambda c=control, v=value: setattr(c, "value", v)))
             record["values"].append(repr(control.value))
@@ -79,6 +82,7 @@ def probe(plot: LivePlot, *, check: bool = True) -> list[dict]:
             record["bare_redraw_ms"].append(_timed(lambda r=last: plot.show(plot.render(r))))
             if check:
                 record["same"] &= same(last, plot.compute(**plot.values))
+                record["outside"] += [t for t in sticking_out(plot.drawn) if t not in record["outside"]]
         records.append(record)
     return records
 
@@ -87,6 +91,36 @@ def probe_all(*, check: bool = True) -> list[dict]:
     """Probe every live plot made in this process, in the order the notebook made them."""
     return [{"plot": index, "compute": _name(plot.compute), "controls": probe(plot, check=check)}
             for index, plot in enumerate(LivePlot.made)]
+
+
+def failures(plots: list[dict]) -> list[str]:
+    """What is wrong in probe_all's records: no live plot, a plot without controls, a control that did
+    not move, a cached result that differs from a fresh one, a text the layout pushed out of the figure."""
+    if not plots:
+        return ["no live plot was made"]
+    found = []
+    for plot in plots:
+        if not plot["controls"]:
+            found.append(f"live plot {plot['compute']} has no control")
+        for control in plot["controls"]:
+            where = f"live plot {plot['compute']}, control {control['control']}"
+            if len(set(control["values"])) < 2:
+                found.append(f"{where} did not move")
+            if not control["same"]:
+                found.append(f"{where}: the cached result differs from a fresh computation")
+            if control["outside"]:
+                found.append(f"{where}: out of the figure: {control['outside']}")
+    return found
+
+
+def check_all() -> int:
+    """Probe every live plot of this process and raise AssertionError naming each failure; returns the
+    number of controls checked. What nbval runs after a notebook's last cell."""
+    plots = probe_all(check=True)
+    found = failures(plots)
+    if found:
+        raise AssertionError("\n".join(found))
+    return sum(len(plot["controls"]) for plot in plots)
 
 
 def _name(compute: Any) -> str:

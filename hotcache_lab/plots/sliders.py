@@ -72,8 +72,14 @@ class LivePlot:
         self.draw = draw
         self.controls = controls
         self.shape = (nrows, ncols)
+        # Constrained layout costs a third of a redraw: it lays out the first render of each kind of
+        # figure; later renders of the same kind reuse its axes positions in a figure without a layout.
         self.figure = Figure(figsize=figsize or FIGSIZE, layout="constrained")
         self.canvas = FigureCanvasAgg(self.figure)
+        self.fixed = Figure(figsize=figsize or FIGSIZE, layout="none")
+        FigureCanvasAgg(self.fixed)
+        self.layouts: dict[tuple, tuple] = {}  # layout_key as drawn -> (axes positions, key as laid out)
+        self.drawn: Any = None  # the figure that drew the latest render
         # An Image widget, not an Output widget that captures a display: setting its value is one
         # message, and a headless runner (nbclient) has no Output widget to mimic and stall on.
         self.image = w.Image(format="png")
@@ -125,14 +131,32 @@ class LivePlot:
                 self.images[key] = self.render(self.results[key])
         return len(combinations)
 
-    def render(self, result: Any) -> bytes:
-        """Draw `result` into the kept figure and return it as PNG: the cost of a redraw alone."""
+    def render(self, result: Any, *, reuse_layout: bool = True) -> bytes:
+        """Draw `result` and return it as PNG: the cost of a redraw alone.
+
+        It draws into the figure without a layout engine first. If a figure with the same layout_key
+        was laid out before, its axes take those positions, and if the texts still measure the same
+        there (tick labels depend on an axes' size) that is the image; else (or with
+        reuse_layout=False) the constrained figure draws it and its layout is kept for next time."""
+        fixed = self.fixed
+        fixed.clear()
+        self.draw(fixed.subplots(*self.shape), result)
+        key = layout_key(fixed)
+        kept = self.layouts.get(key) if reuse_layout else None
+        if kept is not None:
+            positions, laid_out = kept
+            for ax, position in zip(fixed.axes, positions, strict=True):
+                ax.set_position(position)
+            if layout_key(fixed) == laid_out:
+                self.drawn = fixed
+                return _png(fixed)
         figure = self.figure
         figure.clear()
         self.draw(figure.subplots(*self.shape), result)
-        buffer = io.BytesIO()
-        self.canvas.print_png(buffer)  # one draw; savefig would lay the figure out in a draw of its own first
-        return buffer.getvalue()
+        png = _png(figure)  # the constrained layout runs in this draw
+        self.drawn = figure
+        self.layouts[key] = ([ax.get_position() for ax in figure.axes], layout_key(figure))
+        return png
 
     def show(self, png: bytes) -> None:
         self.image.value = png
@@ -143,6 +167,64 @@ class LivePlot:
         if self.updates == 0:
             self.update()
         display(self.widget)
+
+
+def _png(figure: Any) -> bytes:
+    buffer = io.BytesIO()
+    figure.canvas.print_png(buffer)  # one draw; savefig would lay the figure out in a draw of its own first
+    return buffer.getvalue()
+
+
+def _shape(text: str) -> str:
+    return text.translate(_DIGITS)  # the house font's digits are all one width: "17" is as wide as "00"
+
+
+_DIGITS = str.maketrans("123456789", "000000000")
+
+
+def layout_key(figure: Any) -> tuple:
+    """What a constrained layout of `figure` depends on, cheaply: its axes and every text that can
+    stick out of them (tick labels and offsets, axis labels, titles, free texts, legend entries, the
+    figure's own texts), with digits counted as zeros. Texts with the same key take the same room."""
+    def shapes(texts) -> tuple:
+        return tuple(_shape(t.get_text()) for t in texts)
+
+    def legend(box) -> tuple:
+        return () if box is None else shapes(box.get_texts())
+
+    parts: list[Any] = [shapes(figure.texts), tuple(map(legend, figure.legends))]
+    for ax in figure.axes:
+        spec = ax.get_subplotspec()
+        axes = (ax.xaxis, ax.yaxis)
+        parts.append((spec.get_geometry() if spec is not None else None,
+                      tuple(shapes(a.get_majorticklabels()) for a in axes),
+                      tuple(_shape(a.major.formatter.get_offset()) for a in axes),
+                      ax.get_xlabel(), ax.get_ylabel(), ax.yaxis.get_label_position(),
+                      tuple(ax.get_title(loc) for loc in ("left", "center", "right")),
+                      shapes(ax.texts), legend(ax.get_legend())))
+    return tuple(parts)
+
+
+def sticking_out(figure: Any, *, tolerance: float = 1.0) -> list[str]:
+    """What of a drawn figure does not fit inside it (what a bad layout clips): each axes with its
+    decorations (as bbox_inches="tight" measures them), each figure legend and text, by name."""
+    renderer = figure.canvas.get_renderer()
+    bounds = figure.bbox
+    parts = [(f"axes {i} ({ax.get_title() or ax.get_ylabel() or 'untitled'})", ax) for i, ax in
+             enumerate(figure.axes)]
+    parts += [(f"figure legend {i}", box) for i, box in enumerate(figure.legends)]
+    parts += [(f"figure text {t.get_text()!r}", t) for t in figure.texts if t.get_visible() and t.get_text()]
+    found = []
+    for name, artist in parts:
+        box = artist.get_tightbbox(renderer)
+        if box is None:
+            continue
+        sides = [side for side, over in (("left", bounds.x0 - box.x0), ("bottom", bounds.y0 - box.y0),
+                                         ("right", box.x1 - bounds.x1), ("top", box.y1 - bounds.y1))
+                 if over > tolerance]
+        if sides:
+            found.append(f"{name} sticks out on the {' and '.join(sides)}")
+    return found
 
 
 def stops(control: Any) -> list[Any]:

@@ -139,3 +139,80 @@ def test_warm_makes_every_move_a_cache_hit_and_refuses_big_grids():
                      label=w.Dropdown(options=["a", "b"], value="a"))
     with pytest.raises(ValueError, match="200 combinations"):
         big.warm()
+
+
+def ylim_draw(ax, result):
+    ax.plot([0, 1], [0, result["top"]], label=result["label"])
+    ax.set_ylim(0, result["top"])
+    ax.set_ylabel("requests")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5))
+
+
+def test_a_reused_layout_draws_the_very_pixels_a_fresh_layout_draws():
+    plot = plots.live(lambda top, label: {"top": top, "label": label}, ylim_draw,
+                      top=plots.slider("top", 1, 9, 2), label=w.Dropdown(options=["a", "b"], value="a"))
+    first = plot.render({"top": 3, "label": "run 1"})
+    assert len(plot.layouts) == 1 and plot.drawn is plot.figure
+    reused = plot.render({"top": 3, "label": "run 7"})  # the same ticks; digits are all one width
+    assert len(plot.layouts) == 1 and plot.drawn is plot.fixed
+    assert reused == plot.render({"top": 3, "label": "run 7"}, reuse_layout=False)
+    assert first != reused
+
+
+def test_a_text_that_changes_width_gets_a_layout_of_its_own():
+    plot = plots.live(lambda top, label: {"top": top, "label": label}, ylim_draw,
+                      top=plots.slider("top", 1, 9, 2), label=w.Dropdown(options=["a", "b"], value="a"))
+    plot.render({"top": 2, "label": "a"})
+    wide_ticks = plot.render({"top": 200_000, "label": "a"})
+    wide_legend = plot.render({"top": 2, "label": "a much longer legend entry"})
+    assert len(plot.layouts) == 3
+    assert wide_ticks == plot.render({"top": 200_000, "label": "a"}, reuse_layout=False)
+    assert wide_legend == plot.render({"top": 2, "label": "a much longer legend entry"}, reuse_layout=False)
+    assert plots.sliders.sticking_out(plot.drawn) == []
+
+
+def test_sticking_out_finds_what_a_stale_layout_clips():
+    plot = plots.live(lambda top, label: {"top": top, "label": label}, ylim_draw,
+                      top=plots.slider("top", 1, 9, 2), label=w.Dropdown(options=["a", "b"], value="a"))
+    plot.render({"top": 3, "label": "a"})
+    (key, (positions, laid_out)), = plot.layouts.items()
+    wide = "a legend entry far too long for the room the first layout left on the right"
+    plot.render({"top": 3, "label": wide}, reuse_layout=False)
+    assert plots.sliders.sticking_out(plot.drawn) == []  # a fresh layout makes room for it
+    fixed = plot.fixed  # the same entry drawn at the first layout's positions sticks out
+    fixed.clear()
+    ylim_draw(fixed.subplots(), {"top": 3, "label": wide})
+    fixed.axes[0].set_position(positions[0])
+    fixed.canvas.draw()
+    assert plots.sliders.sticking_out(fixed) == ["axes 0 (requests) sticks out on the right"]
+
+
+def test_failures_name_every_kind_of_wrong_record():
+    good = {"control": "n", "values": ["1", "50", "10"], "same": True, "outside": []}
+    assert probe.failures([{"compute": "f", "controls": [good]}]) == []
+    assert probe.failures([]) == ["no live plot was made"]
+    assert probe.failures([{"compute": "f", "controls": []}]) == ["live plot f has no control"]
+    stuck = {**good, "values": ["10", "10"]}
+    stale = {**good, "same": False}
+    drawn = {**good, "outside": ["axes 0 (requests) sticks out on the right"]}
+    found = probe.failures([{"compute": "f", "controls": [stuck, stale, drawn]}])
+    assert [f.split(": ", 1)[-1] for f in found] == [
+        "live plot f, control n did not move", "the cached result differs from a fresh computation",
+        "out of the figure: ['axes 0 (requests) sticks out on the right']"]
+
+
+def test_check_all_raises_on_a_plot_whose_cache_answers_wrong():
+    plots.sliders.LivePlot.made.clear()
+    compute, _ = counted_compute()
+    plots.live(compute, draw, n=plots.slider("n", 1, 50, 10)).update()
+    assert probe.check_all() == 1
+    state = {"offset": 0}
+
+    def drifting(n):
+        state["offset"] += 1
+        return {"n": n, "label": "a", "curve": np.arange(n) + state["offset"]}
+
+    plots.live(drifting, draw, n=plots.slider("n", 1, 50, 10)).update()
+    with pytest.raises(AssertionError, match="cached result differs"):
+        probe.check_all()
+    plots.sliders.LivePlot.made.clear()
