@@ -13,15 +13,23 @@ started it can reach it: a unix socket in a private folder, Redis with a random 
 A server that dies while in use raises CacheUnavailable, never a silent miss, and the cache works
 again once it is back (`h.kill()` and `h.restart()` rehearse it).
 
+Several servers: `start_memcached_pool(n)` (a `pool`, sharded by pymemcache's HashClient:
+`MemcachedCache(pool=p)`) and `start_redis_cluster(masters, replicas)` (a real Redis Cluster:
+`RedisCache(cluster=cl)`); `tiers` (an in-process L1 kept coherent over Redis by CLIENT TRACKING),
+`failures` (a node killed under traffic: the memcached timeline, the Redis failover window).
+
 Measurements on those servers: `ladder` (what one hit costs, in-process against a round trip),
 `processes` (real worker processes sharing one Redis), `redis_lru` (Redis's sampled LRU on a replay),
 `redis_refresh` (a hot key's refresh across processes: a lock key, XFetch).
 """
 
 from .base import ServerCacheStats
+from .cluster import ClusterNodeServer, RedisClusterHandle, hash_tagged, start_redis_cluster
 from .codecs import JsonCodec, PickleCodec
 from .errors import CacheUnavailable
+from .failures import FailoverResult, FailureTimeline, memcached_failure_timeline, redis_failover
 from .memcached_cache import MemcachedCache
+from .pool import MemcachedPool, start_memcached_pool
 from .redis_cache import RedisCache
 from .servers import (
     MemcachedServer,
@@ -33,9 +41,23 @@ from .servers import (
     started_pids,
     stop_all,
 )
+from .tiers import StaleWindow, TwoTierCache, stale_window
 
 __all__ = [
     "CacheUnavailable",
+    "ClusterNodeServer",
+    "FailoverResult",
+    "FailureTimeline",
+    "StaleWindow",
+    "TwoTierCache",
+    "memcached_failure_timeline",
+    "redis_failover",
+    "stale_window",
+    "MemcachedPool",
+    "RedisClusterHandle",
+    "hash_tagged",
+    "start_memcached_pool",
+    "start_redis_cluster",
     "JsonCodec",
     "MemcachedCache",
     "MemcachedServer",

@@ -6,7 +6,7 @@ import math
 import socket
 import time
 import weakref
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -19,13 +19,33 @@ from pymemcache.exceptions import (
 )
 
 from ..caches.base import MISSING
-from .base import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ServerCache, close_client
+from .base import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ServerCache
 from .codecs import Codec
 from .errors import ServerUnavailable
 from .keys import memcached_key
+from .pool import MemcachedPool, client_key, make_hash_client
 from .servers import start_memcached
 
 THIRTY_DAYS = 30 * 24 * 3600  # memcached reads a larger expire as an absolute unix time
+_SUMMED = (b"curr_items", b"evictions", b"limit_maxbytes", b"get_hits", b"get_misses", b"cmd_get", b"cmd_set")
+
+
+def _show(spec: str | tuple[str, int]) -> str:
+    """A parsed address as text: the socket's path, 'host:port' or '[v6]:port'."""
+    if isinstance(spec, str):
+        return spec
+    host, port = spec
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _close_all(clients: list, server: Any) -> None:
+    """Disconnect every client, then stop the server if the cache started one."""
+    try:
+        for client in clients:
+            client.close()
+    finally:
+        if server is not None:
+            server.stop()
 
 
 def parse_address(address: str | tuple[str, int]) -> str | tuple[str, int]:
@@ -67,6 +87,13 @@ class MemcachedCache(ServerCache):
     `memory_mb` is ignored when `address` is given. If the binary is missing, ServerUnavailable says
     how to install it.
 
+    Several servers: `pool=` a `start_memcached_pool(n)` or `servers=` a list of addresses. Keys are
+    then spread by pymemcache's HashClient (rendezvous hashing; `node_for(key)` says where one goes)
+    and its dead-node settings pass through with the library's meaning and defaults: retry_attempts=2,
+    retry_timeout=1, dead_timeout=60, ignore_exc=False (see `pool` for what each does; note that for
+    `retry_timeout` s after a failure, calls to that node return a miss without raising). No call is
+    retried by this class then; `len`, `clear` and `stats` cover every node (stats summed).
+
     Keys: `namespace:key_text(key)` as for Redis, but a key over memcached's 250-byte limit or
     containing a space or control character is replaced by `namespace:#sha1:<hex>` of its text.
     Values go through `codec` (json by default; see `codecs.PickleCodec` for pickle's risk).
@@ -101,6 +128,8 @@ class MemcachedCache(ServerCache):
         self,
         address: str | tuple[str, int] | None = None,
         *,
+        servers: Sequence[str | tuple[str, int]] | None = None,
+        pool: MemcachedPool | None = None,
         namespace: str = "hotcache",
         ttl: float | None = None,
         codec: str | Codec = "json",
@@ -108,6 +137,7 @@ class MemcachedCache(ServerCache):
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
         timeout: float = DEFAULT_TIMEOUT,
         on_error: str = "raise",
+        **client_settings: Any,
     ) -> None:
         super().__init__(namespace=namespace, ttl=ttl, codec=codec, on_error=on_error, timeout=timeout,
                          connect_timeout=connect_timeout)
@@ -115,38 +145,88 @@ class MemcachedCache(ServerCache):
             raise ValueError(
                 f"namespace {namespace!r} is not usable in memcached keys (too long or has spaces)"
             )
+        addresses, names = self._pool_addresses(address, servers, pool, client_settings)
         server = None
-        if address is None:
+        if address is None and addresses is None:
             server = start_memcached(memory_mb=memory_mb)
             address = server.address
-        spec = parse_address(address)
-        if isinstance(spec, str):
-            self.socket_path, self.host, self.port = spec, None, None
-            self.address = spec
-        else:
-            self.socket_path, (self.host, self.port) = None, spec
-            self.address = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
         self.server = server
-        self.client = PooledClient(
+        self.pool = pool
+        if addresses is None:
+            spec = parse_address(address)
+            self._specs = [spec]
+            single = (spec, None, None) if isinstance(spec, str) else (None, *spec)
+            self.socket_path, self.host, self.port = single
+            self.address = _show(spec)
+            self.client = self._node_client(spec)
+            self._admin = [self.client]
+        else:
+            self._specs = [parse_address(a) for a in addresses]
+            self.address = ",".join(_show(spec) for spec in self._specs)
+            self.client = make_hash_client(self._specs, names, connect_timeout=self.connect_timeout,
+                                           timeout=self.timeout, **client_settings)
+            self._admin = [self._node_client(spec) for spec in self._specs]
+        self._client_keys = {key: i for i, key in enumerate(client_key(spec) for spec in self._specs)}
+        self._closer = weakref.finalize(self, _close_all, [self.client, *self._admin], server)
+        self._check_reachable()
+        self._prefix = self.namespace + ":"
+        self._metadump = True
+        self._eviction_base = self._server_evictions()
+
+    @staticmethod
+    def _pool_addresses(address, servers, pool, settings) -> tuple[list | None, list[str] | None]:
+        """The nodes of a sharded cache (`servers=` or `pool=`), or None for one server."""
+        if sum(x is not None for x in (address, servers, pool)) > 1:
+            raise TypeError("pass one of address, servers= or pool=, not several")
+        if pool is not None:
+            if not isinstance(pool, MemcachedPool):
+                raise TypeError(f"pool must be a MemcachedPool (start_memcached_pool), got {pool!r}")
+            return pool.addresses, pool.names
+        if servers is not None:
+            if isinstance(servers, (str, bytes)) or not isinstance(servers, Sequence) or not servers:
+                raise TypeError(f"servers must be a non-empty list of addresses, got {servers!r}")
+            return list(servers), [_show(parse_address(a)) for a in servers]
+        if settings:
+            raise TypeError(f"{sorted(settings)} are HashClient settings: they need servers= or pool=")
+        return None, None
+
+    def _node_client(self, spec) -> PooledClient:
+        return PooledClient(
             spec,
             connect_timeout=self.connect_timeout,
             timeout=self.timeout,
             no_delay=True,  # TCP only: send each small request at once (pymemcache skips it on a socket)
             default_noreply=False,  # wait for STORED, so a refused value is an error, not silence
         )
-        self._closer = weakref.finalize(self, close_client, self.client, server)
-        try:
-            self.client.version()
-        except (OSError, MemcacheError) as exc:
-            self.close()
-            raise ServerUnavailable(
-                f"cannot reach memcached at {self.address}: {exc or type(exc).__name__}. Start one with "
-                f"`memcached -s /path/to/private/dir/memcached.sock -a 0700` (or "
-                f"`memcached -l 127.0.0.1 -p 11211 -U 0`), or pass no address to start a private one"
-            ) from exc
-        self._prefix = self.namespace + ":"
-        self._metadump = True
-        self._eviction_base = self._server_evictions()
+
+    def _check_reachable(self) -> None:
+        for spec, admin in zip(self._specs, self._admin, strict=True):
+            try:
+                admin.version()
+            except (OSError, MemcacheError) as exc:
+                self.close()
+                raise ServerUnavailable(
+                    f"cannot reach memcached at {_show(spec)}: {exc or type(exc).__name__}. Start one with "
+                    f"`memcached -s /path/to/private/dir/memcached.sock -a 0700` (or "
+                    f"`memcached -l 127.0.0.1 -p 11211 -U 0`), or pass no address to start a private one"
+                ) from exc
+
+    @property
+    def sharded(self) -> bool:
+        """True when keys are spread over several servers by a HashClient."""
+        return self.client is not self._admin[0]
+
+    def node_for(self, key: Hashable) -> int:
+        """The index (in `servers`/`pool.nodes`) of the node the client sends `key` to right now.
+
+        With a HashClient this follows its dead-node state: a node removed as dead no longer gets keys.
+        """
+        if not self.sharded:
+            return 0
+        node = self.client.hasher.get_node(memcached_key(self.namespace, key))
+        if node is None:
+            raise self._unavailable("node_for", OSError("every node is marked dead"))
+        return self._client_keys[node]
 
     # --- faults ----------------------------------------------------------------------------------
     @property
@@ -154,12 +234,18 @@ class MemcachedCache(ServerCache):
         return self.address
 
     def _call(self, operation: str, fn, *args: Any, **kwargs: Any) -> Any:
-        """As ServerCache._call, but a connection error that is not a timeout is retried once at once."""
+        """As ServerCache._call, but on one server a connection error that is not a timeout is retried
+        once at once. A HashClient is left to its own dead-node rules (see `pool`), never retried."""
         try:
             return fn(*args, **kwargs)
         except self._unavailable_errors as exc:
-            if isinstance(exc, TimeoutError):  # hung: waiting again would double the timeout
+            hashed = self.sharded and getattr(fn, "__self__", None) is self.client
+            if isinstance(exc, TimeoutError) or hashed:  # hung: waiting again would double the timeout
                 raise self._unavailable(operation, exc) from exc
+        except MemcacheError as exc:  # HashClient: "All servers seem to be down right now"
+            if self.sharded and "down" in str(exc):
+                raise self._unavailable(operation, exc) from exc
+            raise
         return super()._call(operation, fn, *args, **kwargs)
 
     # --- entries -------------------------------------------------------------------------------
@@ -189,17 +275,17 @@ class MemcachedCache(ServerCache):
 
     def __len__(self) -> int:
         if self._metadump:
-            count = self._count_namespace()
-            if count is not None:
-                return count
+            counts = [self._count_namespace(i) for i in range(len(self._specs))]
+            if None not in counts:
+                return sum(counts)
             self._metadump = False
         return int(self._stats()[b"curr_items"])
 
-    def _count_namespace(self) -> int | None:
-        """Live keys under our prefix, from `lru_crawler metadump hash`; None if unsupported."""
-        now = int(self._stats()[b"time"])
+    def _count_namespace(self, node: int = 0) -> int | None:
+        """Live keys under our prefix on one node, from `lru_crawler metadump hash`; None if unsupported."""
+        now = int(self._call("stats", self._admin[node].stats)[b"time"])
         for _ in range(100):
-            data = self._call("lru_crawler metadump", self._raw, b"lru_crawler metadump hash\r\n")
+            data = self._call("lru_crawler metadump", self._raw, b"lru_crawler metadump hash\r\n", node)
             if not data.startswith(b"BUSY"):  # another metadump is running: retry shortly
                 break
             time.sleep(0.02)
@@ -219,18 +305,19 @@ class MemcachedCache(ServerCache):
                 count += 1
         return count
 
-    def _raw(self, command: bytes) -> bytes:
+    def _raw(self, command: bytes, node: int = 0) -> bytes:
         """`command` on a socket of its own, and everything up to END, ERROR or BUSY: the reply."""
-        if self.socket_path:
+        spec = self._specs[node]
+        if isinstance(spec, str):
             s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             s.settimeout(self.connect_timeout)
             try:
-                s.connect(self.socket_path)
+                s.connect(spec)
             except OSError:
                 s.close()
                 raise
         else:
-            s = socket.create_connection((self.host, self.port), timeout=self.connect_timeout)
+            s = socket.create_connection(spec, timeout=self.connect_timeout)
         with s:
             s.settimeout(self.timeout)
             s.sendall(command)
@@ -246,11 +333,21 @@ class MemcachedCache(ServerCache):
         return b"".join(chunks)
 
     def _clear(self) -> None:
-        self._call("flush_all", self.client.flush_all, noreply=False)
+        for admin in self._admin:  # every node: HashClient.flush_all would skip a failed one silently
+            self._call("flush_all", admin.flush_all, noreply=False)
 
     # --- server-wide figures ----------------------------------------------------------------------
     def _stats(self) -> dict:
-        return self._call("stats", self.client.stats)
+        """The server's `stats`; over a pool, the counters summed over the nodes."""
+        per_node = [self._call("stats", admin.stats) for admin in self._admin]
+        if len(per_node) == 1:
+            return per_node[0]
+        summed = {name: sum(int(s[name]) for s in per_node) for name in _SUMMED}
+        return {**per_node[0], **summed}
+
+    def node_stats(self) -> list[dict]:
+        """Each node's own `stats`, in node order (gets, hits, items: where the load went)."""
+        return [self._call("stats", admin.stats) for admin in self._admin]
 
     def _server_evictions(self) -> int:
         return int(self._stats()[b"evictions"])

