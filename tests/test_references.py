@@ -76,11 +76,11 @@ def test_every_notebook_and_section_reference_names_what_exists():
 
 
 def test_the_checker_catches_a_missing_notebook_and_a_missing_section(monkeypatch):
-    fake = [("x.ipynb", "06", "See notebooks 09 and 11, and section 9.9, and notebook 04's section 7.1."),
+    fake = [("x.ipynb", "06", "See notebooks 12 and 11, and section 9.9, and notebook 04's section 7.1."),
             ("y.md", None, "As section 4.6 shows, 00_welcom is a typo (but NSDI'24, §7.2 is a paper's).")]
     monkeypatch.setattr(__import__(__name__), "texts", lambda: iter(fake))
     found = problems()
-    assert any("no notebook 09" in p for p in found) and any("no notebook 11" in p for p in found)
+    assert any("no notebook 12" in p for p in found) and any("no notebook 11" in p for p in found)
     assert any("'section 9.9'" in p for p in found) and any("'section 7.1'" in p for p in found)
     assert any("does not say which notebook" in p for p in found)
     assert any("'00_welcom'" in p for p in found) and not any("7.2" in p for p in found)
