@@ -19,8 +19,8 @@ RANK = {
     "workloads": 1, "measure": 1,
     "caches": 2,
     "memo": 3,
-    "sim": 4, "concurrency": 4, "expiry": 4, "invalidation": 4,
-    "distributed": 5,
+    "sim": 4, "concurrency": 4, "expiry": 4, "invalidation": 4, "record": 4,
+    "distributed": 5, "analyze": 5,
     "plots": 6,
     "lessons": 7,
 }

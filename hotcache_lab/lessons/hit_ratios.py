@@ -5,7 +5,10 @@
     lesson.speedup_curves(t0_us=60, h=0.8, costs=...)    # for plots.hit_ratios.draw_speedup
     lesson.budget(alpha=0.9, budget_mb=8, ...)           # for plots.hit_ratios.draw_budget
 
-and the verdicts of the exercises (judge_exercise_1 ... 3), and the sentences that say what this
+    lesson.trace_shape("typing_cache")                   # a bundled real trace's exact LRU curve
+    lesson.record_profile_cards(path)                    # "now record your own": a recorded trace
+
+and the verdicts of the exercises (judge_exercise_1 ... 4), and the sentences that say what this
 run measured (describe_*), so that no prose number can contradict the outputs above it.
 """
 
@@ -19,15 +22,19 @@ import numbers
 import operator
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
-from .. import _check, sim, workloads
+from .. import _check, analyze, sim, workloads
 from ..measure.latency import CallCosts, break_even_hit_ratio, choose_maxsize, speedup
+from ..record import record
 
 __all__ = ["profile_card", "BreakEvenLines", "break_even_lines", "SpeedupCurves", "speedup_curves",
            "N_USERS", "N_REQUESTS", "USER_SIZES", "users", "Budget", "budget", "describe_break_even",
-           "describe_benchmark", "judge_exercise_1", "judge_exercise_2", "judge_exercise_3"]
+           "describe_benchmark", "judge_exercise_1", "judge_exercise_2", "judge_exercise_3",
+           "REAL_TRACES", "TraceShape", "trace_shape", "describe_trace_shapes", "record_profile_cards",
+           "describe_own_report", "judge_exercise_4"]
 
 _WORDS = ("cache", "python", "latency", "redis", "lru", "hot", "cold", "miss", "hit", "shard")
 US = 1e6  # microseconds per second
@@ -283,3 +290,90 @@ def judge_exercise_3(answer) -> bool | str | None:
     if 0.8 * right < answer < right:
         return "a finite run includes its warm-up misses; in a long run the ratio tends to a simple fraction"
     return "under uniform keys the cache holds maxsize of n_keys equally likely keys"
+
+
+# --- three real traces, and your own -----------------------------------------------------------
+
+REAL_TRACES = ("re_compile", "typing_cache", "linecache_pydoc")
+EX4_SMALL, EX4_LARGE = 1, 64  # exercise 4: the gain from growing an LRU cache from 1 to 64 entries
+
+
+@dataclass(frozen=True)
+class TraceShape:
+    """A bundled trace's counts and its exact LRU miss-ratio curve at every size 1 ... distinct."""
+
+    name: str
+    requests: int
+    distinct: int
+    once: int
+    top10: float  # share of the requests to the 10 most requested keys
+    curve: np.ndarray = field(repr=False)  # curve[s - 1]: LRU miss ratio at size s
+
+    @property
+    def ceiling(self) -> float:
+        return 1 - self.distinct / self.requests
+
+    def hit_ratio(self, size: int) -> float:
+        return float(1 - self.curve[min(size, self.distinct) - 1])
+
+
+@functools.cache
+def trace_shape(name: str) -> TraceShape:
+    """The shape of a bundled real trace (workloads.load), its curve from one pass of stack distances."""
+    keys = workloads.load(name).keys
+    counts = np.sort(np.unique(keys, return_counts=True)[1])[::-1]
+    curve = sim.miss_ratio_curve(keys, "lru", np.arange(1, len(counts) + 1))
+    return TraceShape(name, len(keys), len(counts), int((counts == 1).sum()),
+                      float(counts[:10].sum() / len(keys)), curve)
+
+
+def describe_trace_shapes(shapes: list[TraceShape]) -> str:
+    """One sentence per trace, from its computed shape (Markdown)."""
+    return "\n".join(
+        f"* **{t.name}**: {t.requests:,} requests over {t.distinct:,} keys ({t.once:,} requested once); "
+        f"the top 10 keys take {t.top10:.0%}; LRU hits {t.hit_ratio(1):.3f} with 1 entry, "
+        f"{t.hit_ratio(64):.3f} with 64, and no cache beats {t.ceiling:.3f}." for t in shapes)
+
+
+def record_profile_cards(path: str | Path, *, n_requests: int = 10_000, alpha: float = 0.9,
+                         seed: int = 0) -> Path:
+    """Serve seeded Zipf requests for profile cards through an unbounded lru_cache, recorded to `path`.
+
+    The recorder sits in front of the cache, as you would put it in front of yours: it sees every
+    call; each user's first call is a miss, timed and measured."""
+    path = Path(path)
+    users_asked = workloads.zipf(n_keys=N_USERS, alpha=alpha, n_requests=n_requests, seed=seed)
+    with record(path) as rec:
+        card = rec(functools.lru_cache(maxsize=None)(profile_card))
+        for user in users_asked.tolist():
+            card(user)
+    return path
+
+
+def describe_own_report(r: analyze.Report) -> str:
+    """What the report on the recorded trace says, in words, from its fields (Markdown)."""
+    size = r.choice.maxsize
+    return (f"The recorder saw {r.requests:,} calls for {r.distinct:,} users; {r.once:,} were asked for "
+            f"once, so no cache can hit more than {r.ceiling:.3f}. Each result holds about "
+            f"{r.entry_bytes:,.0f} bytes, so the budget of {r.budget_bytes / 1e6:g} MB holds "
+            f"{r.choice.budget_entries:,} entries; the knee is at {r.choice.knee:,}, and the report picks "
+            f"maxsize {size:,} (limited by the {r.choice.limited_by}), where LRU hits "
+            f"{r.hit_ratio('lru', size):.3f}. A first call took {_us(r.miss_seconds)} on average, so caching "
+            f"pays above a hit ratio of {r.break_even:.3g}. The advice: *{analyze.recommendation(r)}*")
+
+
+def judge_exercise_4(answer) -> bool | str | None:
+    """Exercise 4: which real trace gains the most LRU hit ratio from EX4_SMALL to EX4_LARGE entries."""
+    if answer is None:
+        return None
+    if answer not in REAL_TRACES:
+        return f"give one of {', '.join(map(repr, REAL_TRACES))}, got {answer!r}"
+    gains = {name: trace_shape(name).hit_ratio(EX4_LARGE) - trace_shape(name).hit_ratio(EX4_SMALL)
+             for name in REAL_TRACES}
+    if answer == max(gains, key=gains.get):
+        return True
+    shape = trace_shape(answer)
+    if shape.hit_ratio(EX4_SMALL) > 0.5:
+        return (f"{answer} already hits {shape.hit_ratio(EX4_SMALL):.3f} with one entry: "
+                f"it gains only {gains[answer]:.3f}; compare hit_ratio({EX4_LARGE}) - hit_ratio({EX4_SMALL})")
+    return f"{answer} gains {gains[answer]:.3f}; another trace gains more: compare all three"

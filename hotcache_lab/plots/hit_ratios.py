@@ -96,3 +96,25 @@ def draw_budget(axes, result) -> None:
     right.legend(loc="lower left")
     for ax in axes:
         ax.minorticks_off()  # a log axis's minor ticks cost more to lay out than the rest of the plot
+
+
+#: the bundled real traces, told apart by colour and line style (not policy colours: all curves are LRU)
+TRACE_STYLE = {"re_compile": dict(color="#1b9e77", ls="-"), "typing_cache": dict(color="#d95f02", ls="--"),
+               "linecache_pydoc": dict(color="#7570b3", ls="-.")}
+
+
+def draw_real_traces(ax, shapes) -> None:
+    """The exact LRU miss-ratio curve of each real trace (lessons.hit_ratios.TraceShape) at every size,
+    with its floor (first requests only) dotted in the same colour."""
+    for i, shape in enumerate(shapes):
+        style = TRACE_STYLE.get(shape.name, dict(ls=LINE_STYLES[i % 5]))
+        sizes = range(1, len(shape.curve) + 1)
+        ax.plot(sizes, shape.curve, lw=1.8, label=f"{shape.name} ({shape.distinct:,} keys)", **style)
+        ax.axhline(1 - shape.ceiling, color=style.get("color"), ls=":", lw=1)
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1)
+    ax.set_xlabel("LRU cache size (entries, log)")
+    ax.set_ylabel("miss ratio")
+    ax.set_title("three real key streams (dotted: first requests, the floor)", fontsize=9)
+    ax.minorticks_off()
+    ax.legend(loc="upper right")

@@ -23,7 +23,8 @@ from . import compiled
 from .inputs import PROGRESS_MIN, cache_sizes, policy_name, previous_uses, trace_keys
 from .policies import hit_ratio
 
-__all__ = ["miss_ratio_curve", "reuse_distances", "reuse_histogram", "shards_mrc", "working_set"]
+__all__ = ["miss_ratio_curve", "reuse_distances", "reuse_histogram", "shards_mrc", "shards_sample",
+           "working_set"]
 
 _PACK_BITS = 63  # stack distances pack value, index and count in an int64 while they fit (tests lower it)
 
@@ -162,6 +163,18 @@ def _splitmix64(x: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
+def shards_sample(keys: object, rate: float, seed: int = 0) -> tuple[np.ndarray, float]:
+    """SHARDS' spatial filter: every request of the keys whose salted hash falls below rate * 2**24,
+    in order, and the rate actually kept (the threshold is whole)."""
+    keys = trace_keys(keys)
+    rate = _check.fraction("rate", rate, low_open=True)
+    seed = _check.integer("seed", seed, minimum=0)
+    modulus = 1 << 24
+    threshold = max(1, round(rate * modulus))
+    salted = keys.astype(np.uint64) ^ _splitmix64(np.array([seed], dtype=np.uint64))
+    return keys[(_splitmix64(salted) % np.uint64(modulus)) < np.uint64(threshold)], threshold / modulus
+
+
 def shards_mrc(trace: object, sizes: object, rate: float = 0.01, seed: int = 0) -> np.ndarray:
     """Approximate LRU miss-ratio curve from a spatially hashed sample of keys (SHARDS).
 
@@ -177,15 +190,9 @@ def shards_mrc(trace: object, sizes: object, rate: float = 0.01, seed: int = 0) 
     small, very skewed key space makes the curve depend on whether a few hot keys are sampled.
     """
     keys, sizes = trace_keys(trace), cache_sizes(sizes)
-    rate = _check.fraction("rate", rate, low_open=True)
-    seed = _check.integer("seed", seed, minimum=0)
-    modulus = 1 << 24
-    threshold = max(1, round(rate * modulus))
-    salted = keys.astype(np.uint64) ^ _splitmix64(np.array([seed], dtype=np.uint64))
-    sample = keys[(_splitmix64(salted) % np.uint64(modulus)) < np.uint64(threshold)]
+    sample, scale = shards_sample(keys, rate, seed)
     if len(sample) == 0:
         raise ValueError(f"rate={rate} sampled no request of this trace; use a larger rate")
-    scale = threshold / modulus
     d = _distances(sample).astype(np.float64)
     d[d >= 0] /= scale
     expected = len(keys) * scale

@@ -142,3 +142,47 @@ def test_describe_benchmark_states_the_speedups_of_this_run():
     s_uniform = COSTS["lru_cache"]
     expected = 60e-6 / (s_uniform.t_hit + 0.9 * (60e-6 + s_uniform.t_store))
     assert f"{expected:.2f}×" in text and "`uniform` benchmark" in text
+
+
+# --- the three real traces, and "now record your own" ------------------------------------------
+
+def test_trace_shape_is_the_simulators_curve_at_every_size():
+    from hotcache_lab import simulate, workloads
+
+    t = lesson.trace_shape("typing_cache")
+    keys = workloads.load("typing_cache").keys
+    counts = np.bincount(keys)
+    assert (t.requests, t.distinct, t.once) == (len(keys), len(counts), int((counts == 1).sum()))
+    for size in (1, 8, 64, t.distinct, t.distinct + 5):
+        assert t.hit_ratio(size) == pytest.approx(simulate.hit_ratio(keys, "lru", min(size, t.distinct)))
+    assert t.ceiling == pytest.approx(1 - len(counts) / len(keys))
+    text = lesson.describe_trace_shapes([t])
+    assert f"{t.hit_ratio(64):.3f} with 64" in text and f"beats {t.ceiling:.3f}" in text
+
+
+def test_draw_real_traces_shows_every_curve_and_its_floor():
+    shapes = [lesson.trace_shape(n) for n in lesson.REAL_TRACES]
+    fig, ax = plt.subplots()
+    from hotcache_lab.plots.hit_ratios import draw_real_traces
+
+    draw_real_traces(ax, shapes)
+    curves = [ln for ln in ax.get_lines() if len(ln.get_xdata()) > 2]
+    assert len(curves) == 3 and len({str(ln.get_linestyle()) for ln in curves}) == 3
+    assert len(ax.get_legend().get_texts()) == 3
+    plt.close(fig)
+
+
+def test_record_profile_cards_records_every_call_and_each_users_first_cost(tmp_path):
+    from hotcache_lab import analyze, workloads
+    from hotcache_lab.record import stable_hash
+
+    path = lesson.record_profile_cards(tmp_path / "p.trace", n_requests=500, seed=3)
+    users = workloads.zipf(n_keys=lesson.N_USERS, alpha=0.9, n_requests=500, seed=3).tolist()
+    trace = workloads.read_trace(path, full=True)
+    assert trace.keys.tolist() == [stable_hash(u) for u in users]
+    assert len(trace.costs.keys) == len(set(users))
+    r = analyze.analyze(trace, name="p", budget_bytes=100_000)
+    text = lesson.describe_own_report(r)
+    assert f"{r.requests:,} calls for {r.distinct:,} users" in text
+    assert f"maxsize {r.choice.maxsize:,}" in text
+    assert analyze.recommendation(r) in text

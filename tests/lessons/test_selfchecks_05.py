@@ -96,3 +96,27 @@ def test_the_notebook_prints_one_line_per_verdict(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[:2] == ["[ ] h*: not answered yet. Hint: solve it", "[x] h*: right."]
     assert lines[2] == f"[ ] h*: not yet (got {lesson.judge_exercise_1(0.025)!r}). Hint: solve it"
+
+
+# --- exercise 4: the trace that gains most from 1 to 64 entries ---------------------------------
+
+def _gain(name):
+    """Replayed here cache by cache, not read off the lesson's curve."""
+    keys = workloads.load(name).keys
+    return simulate.hit_ratio(keys, "lru", 64) - simulate.hit_ratio(keys, "lru", 1)
+
+
+def test_exercise_4_accepts_the_trace_that_gains_most():
+    gains = {name: _gain(name) for name in lesson.REAL_TRACES}
+    right = max(gains, key=gains.get)
+    assert lesson.judge_exercise_4(right) is True
+    assert lesson.judge_exercise_4(None) is None
+    for wrong in set(lesson.REAL_TRACES) - {right}:
+        verdict = lesson.judge_exercise_4(wrong)
+        assert isinstance(verdict, str) and f"{gains[wrong]:.3f}" in verdict
+
+
+def test_exercise_4_turns_down_what_is_not_a_trace_name():
+    assert "give one of" in lesson.judge_exercise_4("zipf")
+    assert "give one of" in lesson.judge_exercise_4(3)
+    assert "one entry" in lesson.judge_exercise_4("linecache_pydoc")  # already hits most with 1 entry
