@@ -8,11 +8,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 NOTEBOOKS ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
-# pytest-xdist processes for the notebook runs (each notebook stays on one worker)
+# pytest-xdist processes for the unit tests and the notebook runs (each notebook stays on one worker)
 WORKERS ?= 2
 export PYTHONHASHSEED := 0
 
-.PHONY: lab present test lint unit nbval liveplots browser notebooks slides student bench clean
+.PHONY: lab present test lint unit nbval liveplots browser notebooks slides site student bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -29,23 +29,26 @@ present: $(STAMP)  ## JupyterLab with RISE: present a notebook as live slides (t
 	$(BIN)/python -m pip install --quiet -e '.[test,present]'
 	$(BIN)/jupyter lab --ip=127.0.0.1 --no-browser $(ROOT_FLAG) --ServerApp.root_dir=notebooks
 
-test: lint unit nbval liveplots browser  ## everything CI runs
+test: lint unit nbval browser  ## everything CI runs
 
 lint: $(STAMP)
 	$(BIN)/ruff check hotcache_lab tests benchmarks data
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser and not notebooks" tests
+	$(BIN)/python -m pytest -n $(WORKERS) -m "not browser and not notebooks" tests
 
-browser: $(STAMP)  ## JupyterLab driven in headless Chromium (skips without /usr/bin/chromium)
-	$(BIN)/python -m pytest -m browser tests
+browser: $(STAMP)  ## every notebook in JupyterLab and every deck at 1280x800, in headless Chromium (make test: 3 a day)
+	HOTCACHE_BROWSER_NOTEBOOKS=$(or $(BROWSER_NOTEBOOKS),$(if $(filter test,$(MAKECMDGOALS)),rotate,all)) \
+	  $(BIN)/python -m pytest -m browser tests
 
-nbval: $(STAMP)  ## every notebook, run top to bottom, checked cells compared
-	$(BIN)/python -m pytest -p no:cacheprovider -n $(WORKERS) --dist loadfile --nbval-lax --nbval-current-env \
+nbval: $(STAMP)  ## every notebook, run top to bottom, checked cells compared, then every live plot's controls moved
+	$(BIN)/python -m pytest -p no:cacheprovider -p tests.nbval_live_plots -n $(WORKERS) --dist loadfile \
+	  --nbval-lax --nbval-current-env \
 	  --nbval-sanitize-with notebooks/sanitize.cfg $(NOTEBOOKS)
 
-liveplots: $(STAMP)  ## every control of every live plot moved in a real kernel: cached answers equal fresh ones
-	$(BIN)/python -m pytest -p no:cacheprovider -n $(WORKERS) -m notebooks tests/test_live_plots.py
+liveplots: $(STAMP)  ## nbval's live-plot check alone, in a kernel of its own (make liveplots NOTEBOOKS=...)
+	NOTEBOOKS="$(NOTEBOOKS)" $(BIN)/python -m pytest -p no:cacheprovider -n $(WORKERS) -m notebooks \
+	  tests/test_live_plots.py
 
 notebooks: $(STAMP)  ## re-run notebooks in place and store their outputs (make notebooks NOTEBOOKS=notebooks/04_x.ipynb)
 	$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
@@ -72,6 +75,9 @@ student: $(STAMP)  ## copies without solutions (cells tagged solution) and witho
 	$(BIN)/jupyter nbconvert --to notebook --output-dir student \
 	  --TagRemovePreprocessor.enabled=True --TagRemovePreprocessor.remove_cell_tags=solution \
 	  --ClearOutputPreprocessor.enabled=True $(NOTEBOOKS)
+
+site: $(STAMP)  ## the lessons as an offline static book in build/site/, from their committed outputs (nothing run)
+	$(BIN)/python tools/site/build.py
 
 bench: $(STAMP)  ## ratios against functools, cachetools, OrderedDict (and libCacheSim), and slider moves
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'

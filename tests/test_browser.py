@@ -1,11 +1,16 @@
 """The notebooks in a real browser: JupyterLab started as `make lab` starts it, driven in Chromium.
 
+Every notebook (notebooks/[0-9]*.ipynb) by default, as `make browser` runs it; `make test` sets
+HOTCACHE_BROWSER_NOTEBOOKS=rotate, which runs 3 notebooks that change with the UTC day (all of them every
+ceil(n / 3) days), and a list such as `HOTCACHE_BROWSER_NOTEBOOKS=00,06` runs those (see `selected`).
+
 One JupyterLab server, started with `make lab`'s own command (read with `make -n lab`) plus a free port,
 and one headless Chromium (Debian's /usr/bin/chromium, driven by the Playwright Python package; no browser
 is ever downloaded) serve every notebook. For each notebook, in a fresh page:
 open it, wait until its kernel is really ready, clear the stored outputs, Run All, wait until every code
 cell has run, check that no cell shows a traceback and no widget failed to display, then move the first
-live plot's slider with the keyboard and check that the plot was redrawn. Screenshots go to
+slider of every live plot with the keyboard and check that its plot was redrawn (as many live plots as
+the committed notebook displays). Each notebook has a time budget. Screenshots go to
 build/screenshots/. The server runs with its own temporary Jupyter config, data and runtime dirs (nothing
 of the user's is read or written), checkpoints in a temporary folder, autosave off (the committed
 notebooks are never saved), and the news pop-up (the `announcements` plugin) disabled so it does not
@@ -28,6 +33,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -44,8 +50,9 @@ pytestmark = pytest.mark.browser
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK_DIR = REPO / "notebooks"
 SCREENSHOTS = REPO / "build" / "screenshots"
-# One notebook of each kind: the welcome (a maxsize slider), memory, eviction, races.
-NOTEBOOKS = ["00_welcome", "02_memory_growth", "04_eviction_policies", "06_thread_races"]
+NOTEBOOKS = sorted(p.stem for p in NOTEBOOK_DIR.glob("[0-9]*.ipynb"))  # the Makefile's $(NOTEBOOKS)
+SELECTION_VARIABLE = "HOTCACHE_BROWSER_NOTEBOOKS"
+ROTATING = 3  # notebooks a rotating run takes: never fewer
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
@@ -53,27 +60,30 @@ SERVER_START_TIMEOUT = 90      # s, until /api/status answers
 KERNEL_READY_TIMEOUT = 90      # s, from opening the page until the kernel answers
 RUN_ALL_TIMEOUT = 180          # s, for one notebook's Run All (each notebook runs in well under 30 s)
 REDRAW_TIMEOUT = 60            # s, for a live plot to redraw after its slider moved
+NOTEBOOK_BUDGET = 240          # s, for one notebook from opening it to its last redraw
 ACTION_TIMEOUT_MS = 30_000     # Playwright's default for clicks and waits
 ANNOUNCEMENTS = "@jupyterlab/apputils-extension:announcements"
 EXECUTED_PROMPT = re.compile(r"\[\d+\]:")
 
-# Marks the first live plot on the page: the nearest widget container around an Image widget that
-# also holds a slider (`plots.LivePlot` is a VBox of controls above an Image widget).
-FIND_LIVE_PLOT_JS = """() => {
+# Marks every live plot on the page with its index (data-hc-liveplot="0", "1", ...) and returns how many:
+# the nearest widget container around an Image widget that also holds a slider (`plots.LivePlot` is a
+# VBox of controls above an Image widget).
+FIND_LIVE_PLOTS_JS = """() => {
   document.querySelectorAll('[data-hc-liveplot]').forEach(e => e.removeAttribute('data-hc-liveplot'));
+  let n = 0;
   for (const out of document.querySelectorAll('.jp-NotebookPanel img.widget-image')) {
     for (let box = out.parentElement; box; box = box.parentElement) {
       if (box.querySelector('.widget-slider .noUi-handle')) {
-        box.setAttribute('data-hc-liveplot', '1');
-        return true;
+        if (!box.hasAttribute('data-hc-liveplot')) box.setAttribute('data-hc-liveplot', String(n++));
+        break;
       }
       if (box.classList.contains('jp-OutputArea-output')) break;  // stay inside this one display
     }
   }
-  return false;
+  return n;
 }"""
-# The live plot shows a new image, fully loaded.
-REDRAWN_JS = """() => { const img = document.querySelector('[data-hc-liveplot] img.widget-image');
+# Live plot k shows a new image, fully loaded.
+REDRAWN_JS = """k => { const img = document.querySelector(`[data-hc-liveplot="${k}"] img.widget-image`);
   return Boolean(img && img.complete && img.naturalWidth > 0 && img.src !== window.__hcBefore); }"""
 # Every rendered output (also inside Output widgets) and every widget view that failed to display.
 FIND_ERRORS_JS = """() => {
@@ -337,16 +347,15 @@ def _errors(page) -> list[str]:
     return page.evaluate(FIND_ERRORS_JS)
 
 
-def _move_slider_and_check_redraw(page, name: str) -> None:
-    assert page.evaluate(FIND_LIVE_PLOT_JS), (
-        f"{name}: no live plot found (a widget box holding a slider and an Output widget with an image)")
-    box = page.locator("[data-hc-liveplot]")
+def _move_slider_and_check_redraw(page, name: str, k: int) -> None:
+    """Move live plot k's first slider by keyboard (End, or Home if at the end); wait for a new image."""
+    box = page.locator(f"[data-hc-liveplot='{k}']")
     box.scroll_into_view_if_needed()
     image = box.locator("img.widget-image").first
     image.wait_for(state="visible")
-    page.evaluate("() => { window.__hcBefore = "
-                  "document.querySelector('[data-hc-liveplot] img.widget-image').src; }")
-    box.screenshot(path=SCREENSHOTS / f"{name}-2-plot-before.png")
+    page.evaluate("k => { window.__hcBefore = "
+                  "document.querySelector(`[data-hc-liveplot='${k}'] img.widget-image`).src; }", k)
+    box.screenshot(path=SCREENSHOTS / f"{name}-2-plot{k}-before.png")
     handle = box.locator(".widget-slider .noUi-handle").first
     start = handle.get_attribute("aria-valuenow")
     handle.focus()
@@ -354,23 +363,69 @@ def _move_slider_and_check_redraw(page, name: str) -> None:
     if handle.get_attribute("aria-valuenow") == start:  # the slider stood at its maximum already
         page.keyboard.press("Home")
     moved = handle.get_attribute("aria-valuenow")
-    assert moved != start, f"{name}: the keyboard did not move the slider (value {start})"
+    assert moved != start, f"{name}: the keyboard did not move live plot {k}'s slider (value {start})"
     indicator = page.locator(".jp-NotebookPanel-toolbar .jp-Notebook-ExecutionIndicator")
     # Until the new image is in, or the redraw failed (its traceback replaces the figure).
-    _poll(lambda: page.evaluate(REDRAWN_JS) or _errors(page), REDRAW_TIMEOUT, "the plot to redraw")
+    _poll(lambda: page.evaluate(REDRAWN_JS, k) or _errors(page), REDRAW_TIMEOUT, f"live plot {k} to redraw")
     _poll(lambda: indicator.get_attribute("data-status") == "idle", REDRAW_TIMEOUT, "the redraw to finish")
-    box.screenshot(path=SCREENSHOTS / f"{name}-3-plot-after-slider-{start}-to-{moved}.png")
+    box.screenshot(path=SCREENSHOTS / f"{name}-3-plot{k}-after-slider-{start}-to-{moved}.png")
     errors = _errors(page)
-    assert not errors, f"{name}: after moving the slider from {start} to {moved}:\n" + "\n---\n".join(errors)
-    assert page.evaluate(REDRAWN_JS), f"{name}: the plot did not change after the slider moved"
+    assert not errors, f"{name}: after moving live plot {k}'s slider from {start} to {moved}:\n" + \
+        "\n---\n".join(errors)
+    assert page.evaluate(REDRAWN_JS, k), f"{name}: live plot {k} did not change after its slider moved"
 
 
-@pytest.mark.parametrize("name", NOTEBOOKS)
-def test_notebook_runs_and_its_live_plot_redraws_in_jupyterlab(name, lab, browser):
+def committed_live_plots(notebook: dict) -> int:
+    """How many live plots the committed outputs display: views of a box holding an Image and a slider."""
+    state = notebook.get("metadata", {}).get("widgets", {}).get(
+        "application/vnd.jupyter.widget-state+json", {}).get("state", {})
+
+    def is_live_plot(model_id: str) -> bool:
+        children = [ref.removeprefix("IPY_MODEL_") for ref in
+                    state.get(model_id, {}).get("state", {}).get("children", [])]
+        names = [state.get(child, {}).get("model_name", "") for child in children]
+        return "ImageModel" in names and any(n.endswith("SliderModel") for n in names)
+
+    return sum(is_live_plot(output["data"]["application/vnd.jupyter.widget-view+json"]["model_id"])
+               for cell in notebook["cells"] if cell["cell_type"] == "code"
+               for output in cell.get("outputs", [])
+               if "application/vnd.jupyter.widget-view+json" in output.get("data", {}))
+
+
+def selected(names: list[str], spec: str, today=None) -> list[str]:
+    """The notebooks a run takes: `all`; `rotate` (or `rotate:N`, N >= 3): N consecutive notebooks, wrapping
+    round, starting at (day number * N) mod the count, so all are run every ceil(count / N) days; or a
+    comma-separated list of names or their number prefixes (`00,06`)."""
+    spec = spec.strip()
+    if spec in ("", "all"):
+        return list(names)
+    if spec == "rotate" or spec.startswith("rotate:"):
+        size = spec.partition(":")[2] or str(ROTATING)
+        if not size.isdigit() or int(size) < ROTATING:
+            raise ValueError(f"{SELECTION_VARIABLE}={spec!r}: rotate:N needs a whole N >= {ROTATING}")
+        size = min(int(size), len(names))
+        day = (today or datetime.now(UTC).date()).toordinal()
+        first = (day * size) % len(names) if names else 0
+        return [names[(first + i) % len(names)] for i in range(size)]
+    chosen = []
+    for part in filter(None, (p.strip() for p in spec.split(","))):
+        matches = [n for n in names if n == part or n.startswith(part + "_")]
+        if len(matches) != 1:
+            raise ValueError(f"{SELECTION_VARIABLE}={spec!r}: {part!r} names {len(matches)} "
+                             f"notebooks of {names}")
+        chosen += [m for m in matches if m not in chosen]
+    return chosen
+
+
+SELECTED = selected(NOTEBOOKS, os.environ.get(SELECTION_VARIABLE, "all"))
+
+
+@pytest.mark.parametrize("name", SELECTED)
+def test_notebook_runs_and_its_live_plots_redraw_in_jupyterlab(name, lab, browser):
+    started = time.monotonic()
     path = NOTEBOOK_DIR / f"{name}.ipynb"
-    if not path.exists():
-        pytest.skip(f"notebooks/{path.name} is not written yet")
-    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    notebook = json.loads(path.read_text(encoding="utf-8"))
+    cells = notebook["cells"]
     n_code = sum(cell["cell_type"] == "code" for cell in cells)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     for old in SCREENSHOTS.glob(f"{name}-*.png"):
@@ -398,7 +453,12 @@ def test_notebook_runs_and_its_live_plot_redraws_in_jupyterlab(name, lab, browse
         prompts = _prompts(page)
         not_run = [i for i, p in enumerate(prompts) if not EXECUTED_PROMPT.fullmatch(p)]
         assert not not_run, f"{name}: code cells {not_run} (counted from 0) did not run: {prompts}"
-        _move_slider_and_check_redraw(page, name)
+        expected = committed_live_plots(notebook)
+        found = page.evaluate(FIND_LIVE_PLOTS_JS)
+        assert found == expected, (f"{name}: {found} live plots on the page (a widget box holding a slider "
+                                   f"and an image), the committed notebook displays {expected}")
+        for k in range(found):
+            _move_slider_and_check_redraw(page, name, k)
         assert not page_errors, f"{name}: uncaught errors in the page: {page_errors}"
     except BaseException:
         try:
@@ -409,6 +469,35 @@ def test_notebook_runs_and_its_live_plot_redraws_in_jupyterlab(name, lab, browse
     finally:
         context.close()
         lab.stop_session(path.name)
+    elapsed = time.monotonic() - started
+    assert elapsed < NOTEBOOK_BUDGET, f"{name} took {elapsed:.0f} s in JupyterLab, over {NOTEBOOK_BUDGET} s"
+
+
+def test_selection_runs_all_or_a_rotating_three_or_the_named_ones():
+    names = [f"{i:02d}_n" for i in range(10)]
+    assert selected(names, "all") == names
+    days = [date.fromordinal(739_000 + d) for d in range(4)]
+    picks = [selected(names, "rotate", day) for day in days]
+    assert all(len(p) == ROTATING and len(set(p)) == ROTATING for p in picks)
+    assert set().union(*picks) == set(names), "four days of rotation leave a notebook out"
+    assert picks[0] != picks[1]
+    assert len(selected(names, "rotate:5", days[0])) == 5 and len(selected(names[:2], "rotate")) == 2
+    assert selected(names, "03,00_n") == ["03_n", "00_n"]
+    for bad in ("rotate:2", "rotate:x", "11", "0"):
+        with pytest.raises(ValueError, match=SELECTION_VARIABLE):
+            selected(names, bad)
+
+
+def test_committed_live_plots_counts_boxes_with_an_image_and_a_slider():
+    state = {"box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_s", "IPY_MODEL_i"]}},
+             "text": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_s"]}},
+             "s": {"model_name": "IntSliderModel", "state": {}},
+             "i": {"model_name": "ImageModel", "state": {}}}
+    view = "application/vnd.jupyter.widget-view+json"
+    notebook = {"metadata": {"widgets": {"application/vnd.jupyter.widget-state+json": {"state": state}}},
+                "cells": [{"cell_type": "code", "outputs": [{"data": {view: {"model_id": m}}}]}
+                          for m in ("box", "text", "box")] + [{"cell_type": "markdown"}]}
+    assert committed_live_plots(notebook) == 2
 
 
 def test_error_detector_sees_a_traceback_and_a_broken_widget_but_not_a_warning(browser):
