@@ -82,7 +82,7 @@ def probe(plot: LivePlot, *, check: bool = True) -> list[dict]:
             record["bare_redraw_ms"].append(_timed(lambda r=last: plot.show(plot.render(r))))
             if check:
                 record["same"] &= same(last, plot.compute(**plot.values))
-                record["outside"] += [t for t in sticking_out(plot.drawn) if t not in record["outside"]]
+                record["outside"] += [t for t in sticking_out(plot.figure) if t not in record["outside"]]
         records.append(record)
     return records
 

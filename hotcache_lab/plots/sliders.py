@@ -72,14 +72,11 @@ class LivePlot:
         self.draw = draw
         self.controls = controls
         self.shape = (nrows, ncols)
-        # Constrained layout costs a third of a redraw: it lays out the first render of each kind of
-        # figure; later renders of the same kind reuse its axes positions in a figure without a layout.
-        self.figure = Figure(figsize=figsize or FIGSIZE, layout="constrained")
+        # Constrained layout costs a third of a redraw: it lays out the first figure of each layout_key,
+        # and later figures with the same key reuse its axes positions (self.layouts).
+        self.figure = Figure(figsize=figsize or FIGSIZE, layout="none")
         self.canvas = FigureCanvasAgg(self.figure)
-        self.fixed = Figure(figsize=figsize or FIGSIZE, layout="none")
-        FigureCanvasAgg(self.fixed)
         self.layouts: dict[tuple, tuple] = {}  # layout_key as drawn -> (axes positions, key as laid out)
-        self.drawn: Any = None  # the figure that drew the latest render
         # An Image widget, not an Output widget that captures a display: setting its value is one
         # message, and a headless runner (nbclient) has no Output widget to mimic and stall on.
         self.image = w.Image(format="png")
@@ -132,31 +129,28 @@ class LivePlot:
         return len(combinations)
 
     def render(self, result: Any, *, reuse_layout: bool = True) -> bytes:
-        """Draw `result` and return it as PNG: the cost of a redraw alone.
+        """Draw `result` into the kept figure and return it as PNG: the cost of a redraw alone.
 
-        It draws into the figure without a layout engine first. If a figure with the same layout_key
-        was laid out before, its axes take those positions, and if the texts still measure the same
-        there (tick labels depend on an axes' size) that is the image; else (or with
-        reuse_layout=False) the constrained figure draws it and its layout is kept for next time."""
-        fixed = self.fixed
-        fixed.clear()
-        self.draw(fixed.subplots(*self.shape), result)
-        key = layout_key(fixed)
-        kept = self.layouts.get(key) if reuse_layout else None
-        if kept is not None:
-            positions, laid_out = kept
-            for ax, position in zip(fixed.axes, positions, strict=True):
-                ax.set_position(position)
-            if layout_key(fixed) == laid_out:
-                self.drawn = fixed
-                return _png(fixed)
+        If a figure with the same layout_key was laid out before, its axes take those positions, and
+        if the texts still read the same there (tick labels depend on an axes' size), no layout runs;
+        else (or with reuse_layout=False) matplotlib's constrained layout runs, as a figure made with
+        layout="constrained" runs it when drawn, and its result is kept for next time."""
+        from matplotlib.layout_engine import ConstrainedLayoutEngine
+
         figure = self.figure
         figure.clear()
         self.draw(figure.subplots(*self.shape), result)
-        png = _png(figure)  # the constrained layout runs in this draw
-        self.drawn = figure
+        key = layout_key(figure)
+        kept = self.layouts.get(key) if reuse_layout else None
+        if kept is not None:
+            positions, laid_out = kept
+            for ax, position in zip(figure.axes, positions, strict=True):
+                ax.set_position(position)
+            if layout_key(figure) == laid_out:
+                return _png(figure)
+        ConstrainedLayoutEngine().execute(figure)
         self.layouts[key] = ([ax.get_position() for ax in figure.axes], layout_key(figure))
-        return png
+        return _png(figure)
 
     def show(self, png: bytes) -> None:
         self.image.value = png
@@ -199,8 +193,8 @@ def layout_key(figure: Any) -> tuple:
         parts.append((spec.get_geometry() if spec is not None else None,
                       tuple(shapes(a.get_majorticklabels()) for a in axes),
                       tuple(_shape(a.major.formatter.get_offset()) for a in axes),
-                      ax.get_xlabel(), ax.get_ylabel(), ax.yaxis.get_label_position(),
-                      tuple(ax.get_title(loc) for loc in ("left", "center", "right")),
+                      _shape(ax.get_xlabel()), _shape(ax.get_ylabel()), ax.yaxis.get_label_position(),
+                      tuple(_shape(ax.get_title(loc)) for loc in ("left", "center", "right")),
                       shapes(ax.texts), legend(ax.get_legend())))
     return tuple(parts)
 

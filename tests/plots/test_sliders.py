@@ -152,9 +152,9 @@ def test_a_reused_layout_draws_the_very_pixels_a_fresh_layout_draws():
     plot = plots.live(lambda top, label: {"top": top, "label": label}, ylim_draw,
                       top=plots.slider("top", 1, 9, 2), label=w.Dropdown(options=["a", "b"], value="a"))
     first = plot.render({"top": 3, "label": "run 1"})
-    assert len(plot.layouts) == 1 and plot.drawn is plot.figure
+    assert len(plot.layouts) == 1
     reused = plot.render({"top": 3, "label": "run 7"})  # the same ticks; digits are all one width
-    assert len(plot.layouts) == 1 and plot.drawn is plot.fixed
+    assert len(plot.layouts) == 1
     assert reused == plot.render({"top": 3, "label": "run 7"}, reuse_layout=False)
     assert first != reused
 
@@ -168,7 +168,7 @@ def test_a_text_that_changes_width_gets_a_layout_of_its_own():
     assert len(plot.layouts) == 3
     assert wide_ticks == plot.render({"top": 200_000, "label": "a"}, reuse_layout=False)
     assert wide_legend == plot.render({"top": 2, "label": "a much longer legend entry"}, reuse_layout=False)
-    assert plots.sliders.sticking_out(plot.drawn) == []
+    assert plots.sliders.sticking_out(plot.figure) == []
 
 
 def test_sticking_out_finds_what_a_stale_layout_clips():
@@ -178,8 +178,8 @@ def test_sticking_out_finds_what_a_stale_layout_clips():
     (key, (positions, laid_out)), = plot.layouts.items()
     wide = "a legend entry far too long for the room the first layout left on the right"
     plot.render({"top": 3, "label": wide}, reuse_layout=False)
-    assert plots.sliders.sticking_out(plot.drawn) == []  # a fresh layout makes room for it
-    fixed = plot.fixed  # the same entry drawn at the first layout's positions sticks out
+    assert plots.sliders.sticking_out(plot.figure) == []  # a fresh layout makes room for it
+    fixed = plot.figure  # the same entry drawn at the first layout's positions sticks out
     fixed.clear()
     ylim_draw(fixed.subplots(), {"top": 3, "label": wide})
     fixed.axes[0].set_position(positions[0])
@@ -216,3 +216,21 @@ def test_check_all_raises_on_a_plot_whose_cache_answers_wrong():
     with pytest.raises(AssertionError, match="cached result differs"):
         probe.check_all()
     plots.sliders.LivePlot.made.clear()
+
+
+def test_a_fresh_layout_is_what_a_constrained_figure_draws():
+    import io
+
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    plot = plots.live(lambda top, label: {"top": top, "label": label}, ylim_draw,
+                      top=plots.slider("top", 1, 9, 2), label=w.Dropdown(options=["a", "b"], value="a"))
+    result = {"top": 7, "label": "run 3"}
+    constrained = Figure(figsize=plot.figure.get_size_inches(), layout="constrained")
+    FigureCanvasAgg(constrained)
+    ylim_draw(constrained.subplots(), result)
+    png = io.BytesIO()
+    constrained.canvas.print_png(png)
+    assert plot.render(result, reuse_layout=False) == png.getvalue()
+    assert plot.render(result) == png.getvalue()  # the layout kept, reused
