@@ -300,7 +300,9 @@ def test_a_caller_freeze_is_left_alone():
         before = gc.get_freeze_count()
         with traced():
             pass
-        assert gc.get_freeze_count() == before
+        # unfreezing would empty the permanent generation; a few frozen objects may die meanwhile (a
+        # frozen object that loses its last reference leaves it, e.g. in pytest-xdist's I/O thread)
+        assert gc.get_freeze_count() >= before - 100
     finally:
         gc.unfreeze()
 

@@ -222,7 +222,8 @@ def test_sim_clock_drives_a_real_ttl_cache():
 
 
 def test_fast_enough():
-    """~100k requests well under a second per strategy (generous margin for a busy machine)."""
+    """~100k requests cost about as much as a few plain-Python dict updates per request (about 11-18x
+    one `d[k] = d.get(k, 0) + 1` a request here), measured side by side so a busy machine slows both."""
     import time
 
     rng = np.random.default_rng(0)
@@ -230,9 +231,18 @@ def test_fast_enough():
     ts = workloads.arrivals(n, 600.0, seed=0)
     keys = rng.integers(0, 20_000, size=n)
     changes = workloads.random_changes(20_000, 600.0, 120.0, seed=1)
-    t0 = time.perf_counter()
-    sv.simulate_service(ts, keys, "ttl", ttl=30.0, changes=changes)
-    assert time.perf_counter() - t0 < 3.0
+    sv.simulate_service(ts, keys, "ttl", ttl=30.0, changes=changes)  # compiled once, outside the timing
+    model, floor = [], []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        sv.simulate_service(ts, keys, "ttl", ttl=30.0, changes=changes)
+        model.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        counts: dict = {}
+        for k in keys.tolist():
+            counts[k] = counts.get(k, 0) + 1
+        floor.append(time.perf_counter() - t0)
+    assert min(model) / min(floor) < 60
 
 
 def test_bytes_per_entry_is_a_plausible_measurement():
