@@ -8,6 +8,7 @@ import time
 from collections import Counter
 
 import pytest
+from server_contract import check_contract
 
 from hotcache_lab.distributed import (
     CacheUnavailable,
@@ -159,31 +160,13 @@ def test_servers_list_works_like_a_pool(pool):
         assert c.get("x") == [1, 2] and c.sharded and 0 <= c.node_for("x") < 3
 
 
-def _contract(cache) -> None:
-    """The get/put/stats checks every server cache passes, one server or many."""
-    cache.clear()
-    cache.reset_stats()
-    cache.put("a", {"x": [1, 2]})
-    cache.put("none", None)
-    cache.put(("t", 1), "tuple key")
-    assert cache.get("a") == {"x": [1, 2]} and cache.get("none", "default") is None
-    assert cache.get("missing", "default") == "default" and ("t", 1) in cache and "nope" not in cache
-    assert len(cache) == 3 and cache.delete("a") and not cache.delete("a") and len(cache) == 2
-    cache.put("short", 1, ttl=1)
-    assert cache.get("short") == 1
-    s = cache.stats
-    assert (s.hits, s.misses, s.errors) == (3, 1, 0) and s.currsize == 3
-    cache.clear()
-    assert len(cache) == 0
-
-
 def test_the_same_contract_on_one_server_and_on_the_pool(pool):
     from hotcache_lab.distributed import start_memcached
 
     with start_memcached(memory_mb=8) as one, MemcachedCache(one.address) as single:
-        _contract(single)
+        check_contract(single)
     with MemcachedCache(pool=pool) as sharded:
-        _contract(sharded)
+        check_contract(sharded)
 
 
 def test_every_node_dead_is_a_clear_error(pool):

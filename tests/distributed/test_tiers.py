@@ -33,10 +33,18 @@ def _until(check, within: float = 2.0) -> bool:
     return False
 
 
+def _put_and_hear_it(tiers: TwoTierCache, other: RedisCache, key: str, value) -> None:
+    """`other` writes; wait until its invalidation reached L1 (BCAST tracking announces every write), so
+    that a late one cannot evict what the reads that follow put in L1."""
+    heard = tiers.invalidations
+    other.put(key, value)
+    assert _until(lambda: tiers.invalidations > heard)
+
+
 def test_a_write_by_another_client_invalidates_l1(l2):
     other = RedisCache(l2.server.url, namespace="tiers")
     with TwoTierCache(LRUCache(16), l2) as tiers, other:
-        other.put("k", "old")
+        _put_and_hear_it(tiers, other, "k", "old")
         assert tiers.get("k") == "old" and tiers.get("k") == "old"
         assert tiers.l1_hits == 1 and tiers.l2_reads == 1
         other.put("k", "new")
@@ -71,7 +79,7 @@ def test_stale_window_is_short_with_tracking_and_l1_hits_are_faster(l2):
 def test_a_broken_invalidation_link_bypasses_l1_then_reconnects(l2):
     other = RedisCache(l2.server.url, namespace="tiers")
     with TwoTierCache(LRUCache(16), l2) as tiers, other:
-        other.put("r", 1)
+        _put_and_hear_it(tiers, other, "r", 1)
         assert tiers.get("r") == 1 and tiers.get("r") == 1 and tiers.l1_hits == 1
         for link in ("subscriber_id", "tracker_id"):  # the server drops one link, then the other
             before = getattr(tiers, link)
