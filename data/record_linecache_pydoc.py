@@ -21,10 +21,8 @@ Usage (from the repository root):
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import linecache
-import os
 import pkgutil
 import platform
 import pydoc
@@ -33,6 +31,8 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+
+import rerecord  # data/rerecord.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "hotcache_lab" / "workloads" / "traces" / "linecache_pydoc.trace"
@@ -85,13 +85,7 @@ def record(path: Path, names: list[str]) -> tuple[int, int, float]:
 
 
 def main() -> None:
-    if os.environ.get("PYTHONHASHSEED") != "0":
-        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--check", action="store_true", help="compare the keys with the committed trace")
-    args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
+    args = rerecord.arguments(__doc__.splitlines()[0], OUT)
     from hotcache_lab.workloads import read_trace
 
     names = module_names()
@@ -100,11 +94,7 @@ def main() -> None:
         skipped, calls, seconds = record(raw, names)
         trace = read_trace(raw, full=True)
         body = raw.read_text(encoding="utf-8").split("\n", 1)[1]  # without the recorder's own header line
-    if args.check:
-        committed = read_trace(args.out)
-        same = len(committed) == len(trace) and bool((committed == trace.keys).all())
-        print(f"re-recorded {len(trace)} requests; committed {len(committed)}; identical keys: {same}")
-        sys.exit(0 if same else 1)
+    rerecord.exit_if_checked(args, trace.keys)
     header = [
         "hotcache-lab trace: file names looked up in CPython's linecache (linecache.getlines)",
         f"recorded by data/record_linecache_pydoc.py with hotcache_lab.record on CPython "

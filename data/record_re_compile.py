@@ -22,9 +22,7 @@ Usage (from the repository root):
 
 from __future__ import annotations
 
-import argparse
 import io
-import os
 import platform
 import re
 import sys
@@ -32,6 +30,8 @@ import time
 import unittest
 import warnings
 from pathlib import Path
+
+import rerecord  # data/rerecord.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = Path(__file__).resolve().parent.parent / "hotcache_lab" / "workloads" / "traces" / "re_compile.trace"
@@ -103,22 +103,12 @@ def record(modules: list[str]) -> tuple[RecordingDict, unittest.TestResult, floa
 
 
 def main() -> None:
-    if os.environ.get("PYTHONHASHSEED") != "0":
-        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--check", action="store_true", help="compare with the committed trace")
-    args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
-    from hotcache_lab.workloads import read_trace, write_trace
+    args = rerecord.arguments(__doc__.splitlines()[0], OUT)
+    from hotcache_lab.workloads import write_trace
 
     recording, result, seconds = record(MODULES)
     keys = recording.keys
-    if args.check:
-        committed = read_trace(args.out)
-        same = len(committed) == len(keys) and bool((committed == keys).all())
-        print(f"re-recorded {len(keys)} requests; committed {len(committed)}; identical: {same}")
-        sys.exit(0 if same else 1)
+    rerecord.exit_if_checked(args, keys)
     header = [
         "hotcache-lab trace: keys looked up in CPython's re compile cache (re._cache, via re._compile)",
         f"recorded by data/record_re_compile.py on CPython {platform.python_version()}"

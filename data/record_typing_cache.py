@@ -24,14 +24,14 @@ Usage (from the repository root):
 
 from __future__ import annotations
 
-import argparse
-import os
 import platform
 import sys
 import tempfile
 import time
 import types
 from pathlib import Path
+
+import rerecord  # data/rerecord.py, beside this script
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "hotcache_lab" / "workloads" / "traces" / "typing_cache.trace"
@@ -79,13 +79,7 @@ def record(path: Path) -> tuple[int, int, float, list]:
 
 
 def main() -> None:
-    if os.environ.get("PYTHONHASHSEED") != "0":
-        os.execve(sys.executable, [sys.executable, *sys.argv], {**os.environ, "PYTHONHASHSEED": "0"})
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--check", action="store_true", help="compare the keys with the committed trace")
-    args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
+    args = rerecord.arguments(__doc__.splitlines()[0], OUT)
     from hotcache_lab.workloads import read_trace
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -93,11 +87,7 @@ def main() -> None:
         patched, calls, seconds, versions = record(raw)
         trace = read_trace(raw, full=True)
         body = raw.read_text(encoding="utf-8").split("\n", 1)[1]  # without the recorder's own header line
-    if args.check:
-        committed = read_trace(args.out)
-        same = len(committed) == len(trace) and bool((committed == trace.keys).all())
-        print(f"re-recorded {len(trace)} requests; committed {len(committed)}; identical keys: {same}")
-        sys.exit(0 if same else 1)
+    rerecord.exit_if_checked(args, trace.keys)
     header = [
         "hotcache-lab trace: lookups in typing's generic-alias caches (typing._tp_cache's lru_caches)",
         "recorded by data/record_typing_cache.py with hotcache_lab.record on CPython "

@@ -5,7 +5,6 @@ nothing left running after a SIGKILL of the process that started it."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import psutil
 import pytest
 import redis
 from redis.crc import key_slot
-from server_contract import check_contract
+from server_support import HAVE_MEMCACHED, check_contract
 
 from hotcache_lab.distributed import (
     CacheUnavailable,
@@ -160,7 +159,7 @@ CHILD = textwrap.dedent("""
 
 
 def test_every_process_is_gone_after_a_sigkill_of_the_process_that_started_them():
-    with_pool = "1" if shutil.which("memcached") else "0"
+    with_pool = "1" if HAVE_MEMCACHED else "0"
     child = subprocess.Popen([sys.executable, "-c", CHILD, with_pool], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, start_new_session=True)
     try:

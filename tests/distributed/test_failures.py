@@ -3,21 +3,10 @@ failover window, with acknowledged writes lost to asynchronous replication and k
 
 from __future__ import annotations
 
-import shutil
+from server_support import needs_memcached
 
-import pytest
-
-from hotcache_lab.distributed import start_memcached_pool, start_redis_cluster
+from hotcache_lab.distributed import start_redis_cluster
 from hotcache_lab.distributed.failures import memcached_failure_timeline, redis_failover
-
-needs_memcached = pytest.mark.skipif(shutil.which("memcached") is None,
-                                     reason="the memcached binary is not installed")
-
-
-@pytest.fixture(scope="module")
-def pool():
-    with start_memcached_pool(3, memory_mb=8) as p:
-        yield p
 
 
 @needs_memcached

@@ -5,7 +5,6 @@ cache works again once the server is back."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import tempfile
@@ -15,6 +14,7 @@ import psutil
 import pytest
 import redis
 from pymemcache.exceptions import MemcacheError
+from server_support import HAVE_MEMCACHED, needs_memcached
 
 from hotcache_lab.distributed import (
     CacheUnavailable,
@@ -29,8 +29,6 @@ from hotcache_lab.distributed import (
 )
 from hotcache_lab.distributed.servers import pid_alive
 
-HAVE_MEMCACHED = shutil.which("memcached") is not None
-needs_memcached = pytest.mark.skipif(not HAVE_MEMCACHED, reason="the memcached binary is not installed")
 MEMCACHED = pytest.param("memcached", marks=needs_memcached)
 TIMEOUT = 1.0
 CAUSES = {"redis": (redis.ConnectionError, redis.TimeoutError), "memcached": (OSError, MemcacheError)}

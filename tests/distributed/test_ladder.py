@@ -5,11 +5,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from server_support import needs_memcached
 
 from hotcache_lab.distributed import RedisCache, ladder, running_servers
 from hotcache_lab.distributed.codecs import JsonCodec
-
-HAVE_MEMCACHED = shutil.which("memcached") is not None
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +42,7 @@ def test_every_rung_has_its_batches_and_a_positive_median(measured):
     assert [r.name for r in measured.rungs] == [n for n in ladder.RUNGS if n in measured]
 
 
-@pytest.mark.skipif(not HAVE_MEMCACHED, reason="the memcached binary is not installed")
+@needs_memcached
 def test_memcached_rung_is_measured_and_its_server_stopped():
     before = set(running_servers())
     result = ladder.measure_ladder(200, rungs=("lru_cache hit", "memcached GET"), repeat=3)

@@ -3,12 +3,11 @@ node gives errors or misses as the client's dead-node settings say, and the cach
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections import Counter
 
 import pytest
-from server_contract import check_contract
+from server_support import check_contract, needs_memcached
 
 from hotcache_lab.distributed import (
     CacheUnavailable,
@@ -20,14 +19,7 @@ from hotcache_lab.distributed.keys import memcached_key
 from hotcache_lab.distributed.pool import NamedRendezvous, check_client_settings
 from hotcache_lab.distributed.servers import pid_alive
 
-pytestmark = pytest.mark.skipif(shutil.which("memcached") is None,
-                                reason="the memcached binary is not installed")
-
-
-@pytest.fixture(scope="module")
-def pool():
-    with start_memcached_pool(3, memory_mb=8) as p:
-        yield p
+pytestmark = needs_memcached
 
 
 @pytest.fixture

@@ -10,11 +10,11 @@ import gc
 import itertools
 import multiprocessing
 import os
-import shutil
 import time
 from fractions import Fraction
 
 import pytest
+from server_support import HAVE_MEMCACHED, needs_memcached
 
 from hotcache_lab.caches.base import CacheStats
 from hotcache_lab.distributed import (
@@ -30,12 +30,6 @@ from hotcache_lab.distributed.keys import key_text, memcached_key
 from hotcache_lab.distributed.memcached_cache import THIRTY_DAYS, expire_seconds
 from hotcache_lab.distributed.servers import free_port, pid_alive
 
-HAVE_MEMCACHED = shutil.which("memcached") is not None
-needs_memcached = pytest.mark.skipif(
-    not HAVE_MEMCACHED,
-    reason="the memcached binary is not installed (apt-get install memcached / conda install -c "
-    "conda-forge memcached / brew install memcached)",
-)
 BACKENDS = ["redis", pytest.param("memcached", marks=needs_memcached)]
 _ns = itertools.count()
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import pickle
-import shutil
 import socket
 import stat
 import time
@@ -13,6 +12,7 @@ import time
 import psutil
 import pytest
 import redis
+from server_support import HAVE_MEMCACHED, needs_memcached
 
 from hotcache_lab.distributed import (
     JsonCodec,
@@ -28,8 +28,6 @@ from hotcache_lab.distributed import (
 from hotcache_lab.distributed.keys import memcached_key, server_key
 from hotcache_lab.distributed.servers import pid_alive
 
-HAVE_MEMCACHED = shutil.which("memcached") is not None
-needs_memcached = pytest.mark.skipif(not HAVE_MEMCACHED, reason="the memcached binary is not installed")
 NOBODY = 65534
 
 

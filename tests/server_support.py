@@ -1,5 +1,17 @@
-"""The get/put/stats checks every server cache passes: one server, a memcached pool, a Redis Cluster
-(tests/distributed/test_pool.py and test_cluster.py call it on each)."""
+"""What the server tests share: whether memcached is installed (its tests skip with the reason when it
+is not), and the get/put/stats checks every server cache passes, one server, a memcached pool or a Redis
+Cluster (tests/distributed/test_pool.py and test_cluster.py call it on each)."""
+
+import shutil
+
+import pytest
+
+HAVE_MEMCACHED = shutil.which("memcached") is not None
+needs_memcached = pytest.mark.skipif(
+    not HAVE_MEMCACHED,
+    reason="the memcached binary is not installed (apt-get install memcached / conda install -c "
+    "conda-forge memcached / brew install memcached)",
+)
 
 
 def check_contract(cache) -> None:
