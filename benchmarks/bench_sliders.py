@@ -39,7 +39,7 @@ def summarize(name: str, plots: list[dict]) -> dict:
                 moves.append(move)
                 ratios.append(move / bare)
                 slowest = max(slowest, (move, label))
-            if not control["same"]:
+            if not (control["same"] and control["drawn_same"]):
                 wrong.append(label)
     if not moves:
         return {"notebook": name, "moves": 0}

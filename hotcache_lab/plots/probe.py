@@ -6,8 +6,10 @@ Each control goes to two other values and back (`moves`). A move is timed from s
 `control.value` to the new image being shown, the synchronous callback a browser waits for; the
 bare redraw of the same figure (draw and render, nothing computed) is timed beside it, so a move
 can be reported as a ratio to the floor matplotlib sets. After the moves, the plot's cached result
-is compared with a fresh, uncached `compute(**values)` (a cache that answered wrong fails here), and
-every text of the redrawn figure must lie inside it (a reused layout that clips fails here).
+is compared with a fresh, uncached `compute(**values)` (a cache that answered wrong fails here),
+every text of the redrawn figure must lie inside it (a reused layout that clips fails here), and the
+PNG shown must be byte for byte the one drawn on new axes with a new constrained layout (reused
+axes or positions that leave a trace fail here).
 """
 
 from __future__ import annotations
@@ -70,11 +72,11 @@ def _timed(action) -> float:
 
 def probe(plot: LivePlot, *, check: bool = True) -> list[dict]:
     """One record per control: each move's milliseconds, the bare redraw's, and whether the cached
-    result equals a fresh computation at every value visited."""
+    result equals a fresh computation, and the image one drawn afresh, at every value visited."""
     records = []
     for name, control in plot.controls.items():
         record = {"control": name, "moves_ms": [], "values": [], "bare_redraw_ms": [], "same": True,
-                  "outside": []}
+                  "drawn_same": True, "outside": []}
         for value in moves(control):
             record["moves_ms"].append(_timed(lambda c=control, v=value: setattr(c, "value", v)))
             record["values"].append(repr(control.value))
@@ -83,6 +85,7 @@ def probe(plot: LivePlot, *, check: bool = True) -> list[dict]:
             if check:
                 record["same"] &= same(last, plot.compute(**plot.values))
                 record["outside"] += [t for t in sticking_out(plot.figure) if t not in record["outside"]]
+                record["drawn_same"] &= plot.image.value == plot.render(last, fresh=True, reuse_layout=False)
         records.append(record)
     return records
 
@@ -108,6 +111,8 @@ def failures(plots: list[dict]) -> list[str]:
                 found.append(f"{where} did not move")
             if not control["same"]:
                 found.append(f"{where}: the cached result differs from a fresh computation")
+            if not control.get("drawn_same", True):
+                found.append(f"{where}: the redrawn figure differs from one drawn on new axes")
             if control["outside"]:
                 found.append(f"{where}: out of the figure: {control['outside']}")
     return found

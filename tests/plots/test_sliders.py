@@ -188,17 +188,19 @@ def test_sticking_out_finds_what_a_stale_layout_clips():
 
 
 def test_failures_name_every_kind_of_wrong_record():
-    good = {"control": "n", "values": ["1", "50", "10"], "same": True, "outside": []}
+    good = {"control": "n", "values": ["1", "50", "10"], "same": True, "drawn_same": True, "outside": []}
     assert probe.failures([{"compute": "f", "controls": [good]}]) == []
     assert probe.failures([]) == ["no live plot was made"]
     assert probe.failures([{"compute": "f", "controls": []}]) == ["live plot f has no control"]
     stuck = {**good, "values": ["10", "10"]}
     stale = {**good, "same": False}
     drawn = {**good, "outside": ["axes 0 (requests) sticks out on the right"]}
-    found = probe.failures([{"compute": "f", "controls": [stuck, stale, drawn]}])
+    redrawn = {**good, "drawn_same": False}
+    found = probe.failures([{"compute": "f", "controls": [stuck, stale, drawn, redrawn]}])
     assert [f.split(": ", 1)[-1] for f in found] == [
         "live plot f, control n did not move", "the cached result differs from a fresh computation",
-        "out of the figure: ['axes 0 (requests) sticks out on the right']"]
+        "out of the figure: ['axes 0 (requests) sticks out on the right']",
+        "the redrawn figure differs from one drawn on new axes"]
 
 
 def test_check_all_raises_on_a_plot_whose_cache_answers_wrong():
@@ -234,3 +236,64 @@ def test_a_fresh_layout_is_what_a_constrained_figure_draws():
     constrained.canvas.print_png(png)
     assert plot.render(result, reuse_layout=False) == png.getvalue()
     assert plot.render(result) == png.getvalue()  # the layout kept, reused
+
+
+def busy_draw(axes, result):
+    """A draw that leaves as much state behind as the lab's do: a log scale, tick parameters, a hidden
+    spine and an axes switched off on some results only, a twin axes, a figure legend, a text, and a
+    span first (it sets the data limits of one axis only)."""
+    left, right = axes
+    left.axvspan(0.5, 1.5, color="grey", alpha=0.3)
+    left.plot(range(1, result["n"] + 1), label=f"n={result['n']}")
+    if result["log"]:
+        left.set_xscale("log")
+        left.tick_params(axis="x", labelrotation=45, labelsize=7, colors="red")
+        left.spines["left"].set_visible(False)
+    if result["label"] == "b":
+        right.set_axis_off()
+    left.set_title(f"{result['n']} points")
+    twin = right.twinx()
+    twin.plot([0, 1], [result["n"], 0], color="C1")
+    right.bar(["a", "b"], [1, result["n"]])
+    right.figure.legend(handles=left.lines, loc="outside lower center")
+    right.text(0.5, 0.5, result["label"], transform=right.transAxes)
+
+
+def test_redrawn_axes_draw_the_very_pixels_of_new_axes():
+    plot = plots.live(lambda n, log, label: {"n": n, "log": log, "label": label}, busy_draw, ncols=2,
+                      n=plots.slider("n", 1, 500, 5), log=w.Checkbox(value=False),
+                      label=w.Dropdown(options=["a", "b"], value="a"))
+    plot.render({"n": 5, "log": False, "label": "a"})
+    for n, log, label in [(500, True, "b"), (5, False, "a"), (40, True, "a"), (7, False, "b")]:
+        result = {"n": n, "log": log, "label": label}
+        before = list(plot.figure.axes[:2])
+        redrawn = plot.render(result)
+        assert plot.figure.axes[:2] == before and len(plot.figure.axes) == 3  # the same two, one twin
+        assert len(plot.figure.legends) == 1
+        assert redrawn == plot.render(result, fresh=True, reuse_layout=False), result
+        assert plot.figure.axes[:2] != before  # fresh: new axes
+        plot.render({"n": 3, "log": not log, "label": "a"})  # leave the other scale behind
+        assert redrawn == plot.render(result), result
+
+
+def test_kept_axes_keep_their_tick_objects():
+    plot = plots.live(lambda top, label: {"top": top, "label": label}, ylim_draw,
+                      top=plots.slider("top", 1, 9, 2), label=w.Dropdown(options=["a", "b"], value="a"))
+    plot.render({"top": 3, "label": "a"})
+    ticks = plot.figure.axes[0].yaxis.majorTicks[1:]
+    plot.render({"top": 8, "label": "b"})
+    assert plot.figure.axes[0].yaxis.majorTicks[1:len(ticks) + 1] == ticks
+
+
+def test_the_probe_fails_a_draw_whose_pixels_depend_on_what_it_drew_before():
+    plots.sliders.LivePlot.made.clear()
+    drawn = []
+
+    def remembering(ax, result):  # not a function of its result: draws its own history
+        drawn.append(result)
+        ax.plot(range(len(drawn)))
+
+    plots.live(lambda n: n, remembering, n=plots.slider("n", 1, 5, 2)).update()
+    with pytest.raises(AssertionError, match="differs from one drawn on new axes"):
+        probe.check_all()
+    plots.sliders.LivePlot.made.clear()
