@@ -70,9 +70,9 @@ def _timed(action) -> float:
     return (time.perf_counter() - start) * 1e3
 
 
-def probe(plot: LivePlot, *, check: bool = True) -> list[dict]:
-    """One record per control: each move's milliseconds, the bare redraw's, and whether the cached
-    result equals a fresh computation, and the image one drawn afresh, at every value visited."""
+def probe(plot: LivePlot, *, check: bool = True, timed: bool = True) -> list[dict]:
+    """One record per control: each move's milliseconds, the bare redraw's (with `timed`), and whether
+    the cached result equals a fresh computation, and the image one drawn afresh, at every value visited."""
     records = []
     for name, control in plot.controls.items():
         record = {"control": name, "moves_ms": [], "values": [], "bare_redraw_ms": [], "same": True,
@@ -81,18 +81,20 @@ def probe(plot: LivePlot, *, check: bool = True) -> list[dict]:
             record["moves_ms"].append(_timed(lambda c=control, v=value: setattr(c, "value", v)))
             record["values"].append(repr(control.value))
             last = plot.last
-            record["bare_redraw_ms"].append(_timed(lambda r=last: plot.show(plot.render(r))))
+            if timed:
+                record["bare_redraw_ms"].append(_timed(lambda r=last: plot.show(plot.render(r))))
             if check:
                 record["same"] &= same(last, plot.compute(**plot.values))
-                record["outside"] += [t for t in sticking_out(plot.figure) if t not in record["outside"]]
                 record["drawn_same"] &= plot.image.value == plot.render(last, fresh=True, reuse_layout=False)
+                # the figure now holds that fresh drawing: the very pixels shown, if drawn_same holds
+                record["outside"] += [t for t in sticking_out(plot.figure) if t not in record["outside"]]
         records.append(record)
     return records
 
 
-def probe_all(*, check: bool = True) -> list[dict]:
+def probe_all(*, check: bool = True, timed: bool = True) -> list[dict]:
     """Probe every live plot made in this process, in the order the notebook made them."""
-    return [{"plot": index, "compute": _name(plot.compute), "controls": probe(plot, check=check)}
+    return [{"plot": index, "compute": _name(plot.compute), "controls": probe(plot, check=check, timed=timed)}
             for index, plot in enumerate(LivePlot.made)]
 
 
@@ -121,7 +123,7 @@ def failures(plots: list[dict]) -> list[str]:
 def check_all() -> int:
     """Probe every live plot of this process and raise AssertionError naming each failure; returns the
     number of controls checked. What nbval runs after a notebook's last cell."""
-    plots = probe_all(check=True)
+    plots = probe_all(check=True, timed=False)  # checks only: no bare redraw to time
     found = failures(plots)
     if found:
         raise AssertionError("\n".join(found))

@@ -297,3 +297,13 @@ def test_the_probe_fails_a_draw_whose_pixels_depend_on_what_it_drew_before():
     with pytest.raises(AssertionError, match="differs from one drawn on new axes"):
         probe.check_all()
     plots.sliders.LivePlot.made.clear()
+
+
+def test_a_check_without_timing_skips_the_bare_redraw_but_checks_every_value():
+    compute, calls = counted_compute()
+    plot = plots.live(compute, draw, n=plots.slider("n", 1, 50, 10))
+    plot.update()
+    (timed,) = probe.probe(plot)
+    (checked,) = probe.probe(plot, timed=False)
+    assert len(timed["bare_redraw_ms"]) == 3 and checked["bare_redraw_ms"] == []
+    assert checked["values"] == timed["values"] and checked["same"] and checked["drawn_same"]
