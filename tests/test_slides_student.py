@@ -182,6 +182,8 @@ def _node_modules(tmp: Path) -> Path:
     if npm is None:
         pytest.skip("npm is not installed and build/slides/node_modules is missing or stale: "
                     "the deck's assets come from npm")
+    if _INSTALLED:  # one npm ci (17 s here) a test process: this deck's and test_slides_fit's share it
+        return _INSTALLED[0]
     install = tmp / "npm"
     install.mkdir()
     for name in ("package.json", "package-lock.json"):
@@ -189,7 +191,11 @@ def _node_modules(tmp: Path) -> Path:
     done = subprocess.run([npm, "ci", "--no-audit", "--no-fund", "--silent"], cwd=install,
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"npm ci failed:\n{done.stdout}\n{done.stderr}"
-    return install / "node_modules"
+    _INSTALLED.append(install / "node_modules")
+    return _INSTALLED[0]
+
+
+_INSTALLED: list[Path] = []  # what _node_modules installed in this process (tmp lasts the session)
 
 
 @pytest.fixture(scope="module")
