@@ -238,9 +238,9 @@ def browser():
 
 
 def _aborted_by_the_page(request) -> bool:
-    """A request for a local file that exists, which the page itself dropped (MathJax gives up on a web
-    font that a busy machine serves slowly and uses another): not a broken page; the math test checks
-    that every formula was typeset."""
+    """A request for a local file that exists, dropped by the browser itself (seen once for a MathJax web
+    font on a busy machine, which MathJax then did without): not a broken page; a missing file still
+    is, and the math test checks that every formula was typeset."""
     url = urlsplit(request.url)
     return (request.failure or "").startswith("net::ERR_ABORTED") and url.scheme == "file" and \
         Path(unquote(url.path)).is_file()

@@ -286,7 +286,7 @@ class MemcachedCache(ServerCache):
         now = int(self._call("stats", self._admin[node].stats)[b"time"])
         for _ in range(100):
             data = self._call("lru_crawler metadump", self._raw, b"lru_crawler metadump hash\r\n", node)
-            if not data.startswith(b"BUSY"):  # another metadump is running: retry shortly
+            if not data.startswith(b"BUSY"):  # the LRU crawler is busy (a crawl, memcached's own too): retry
                 break
             time.sleep(0.02)
         else:
@@ -328,7 +328,9 @@ class MemcachedCache(ServerCache):
                     break
                 chunks.append(chunk)
                 tail = b"".join(chunks[-2:])[-16:]
-                if tail.endswith((b"END\r\n", b"ERROR\r\n")) or tail.startswith(b"BUSY"):
+                if tail.endswith((b"END\r\n", b"ERROR\r\n")):
+                    break
+                if chunks[0].startswith(b"BUSY") and tail.endswith(b"\r\n"):  # one line, 43 bytes
                     break
         return b"".join(chunks)
 

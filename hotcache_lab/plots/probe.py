@@ -113,7 +113,7 @@ def failures(plots: list[dict]) -> list[str]:
                 found.append(f"{where} did not move")
             if not control["same"]:
                 found.append(f"{where}: the cached result differs from a fresh computation")
-            if not control.get("drawn_same", True):
+            if not control["drawn_same"]:
                 found.append(f"{where}: the redrawn figure differs from one drawn on new axes")
             if control["outside"]:
                 found.append(f"{where}: out of the figure: {control['outside']}")

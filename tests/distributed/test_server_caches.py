@@ -311,6 +311,32 @@ def test_memcached_evictions_and_maxsize_come_from_the_server():
             cache.put("big", "x" * 2_000_000)
 
 
+@needs_memcached
+def test_memcached_len_waits_out_a_busy_lru_crawler_instead_of_its_timeout():
+    import socket
+
+    with MemcachedCache(memory_mb=64) as cache:
+        names = [memcached_key(cache.namespace, i) for i in range(50_000)]
+        for start in range(0, len(names), 1_000):
+            cache.client.set_many({name: "x" for name in names[start:start + 1_000]}, noreply=False)
+        replies = []
+        for _ in range(5):  # until a metadump lands while the crawl runs (the first does, here)
+            with socket.socket(socket.AF_UNIX) as other:  # another client keeps the crawler busy a while
+                other.settimeout(3)
+                other.connect(cache.address)
+                other.sendall(b"lru_crawler crawl all\r\n")
+                assert other.recv(100) == b"OK\r\n"
+                began = time.perf_counter()
+                reply = cache._raw(b"lru_crawler metadump hash\r\n")
+                replies.append((reply[:4], time.perf_counter() - began))
+            if replies[-1][0] == b"BUSY":
+                break
+            time.sleep(0.2)
+        busy, answered = replies[-1]
+        assert busy == b"BUSY" and answered < 1.0, replies  # the one-line reply, not the 3 s timeout
+        assert len(cache) == 50_000  # counted once the crawl is done
+
+
 # --- servers: unreachable, missing, shared, stopped ---------------------------------------------
 
 
