@@ -79,7 +79,7 @@ class LivePlot:
         self.canvas = FigureCanvasAgg(self.figure)
         self.layouts: dict[tuple, tuple] = {}  # layout_key as drawn -> (axes positions, key as laid out)
         self.axes: Any = None  # what the last draw drew into (one Axes or an array of them)
-        self.new_axes_state: list[dict] = []  # what clear keeps, as the axes had it when new
+        self.new_axes: list[tuple[Any, dict]] = []  # each axes made, with what clear keeps as it was then
         # An Image widget, not an Output widget that captures a display: setting its value is one
         # message, and a headless runner (nbclient) has no Output widget to mimic and stall on.
         self.image = w.Image(format="png")
@@ -168,14 +168,14 @@ class LivePlot:
         if fresh or self.axes is None:
             figure.clear()
             self.axes = figure.subplots(*self.shape)
-            self.new_axes_state = [_state_clear_keeps(ax) for ax in figure.axes]
+            self.new_axes = [(ax, _state_clear_keeps(ax)) for ax in figure.axes]
             return self.axes
-        ours = list(self.axes.flat) if hasattr(self.axes, "flat") else [self.axes]
+        ours = [ax for ax, _ in self.new_axes]
         for ax in [ax for ax in figure.axes if ax not in ours]:
             ax.remove()
         for artist in [*figure.legends, *figure.texts, *figure.lines, *figure.patches, *figure.images]:
             artist.remove()
-        for ax, state in zip(ours, self.new_axes_state, strict=True):
+        for ax, state in self.new_axes:
             _restore(ax, state)
             _clear_keeping_ticks(ax)
             ax.set_subplotspec(ax.get_subplotspec())  # back where new axes start: a layout starts from there
